@@ -1,0 +1,106 @@
+/* iotpager.h - private declarations shared by the Python glue files
+ * (module.c, pager.c, builder.c, errors.c). The Python-free units have
+ * their own headers (buf.h, uri.h, sigv4.h, http.h, json_shim.h).
+ */
+#ifndef IOTPAGER_H
+#define IOTPAGER_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "http.h"
+#include "json_shim.h"
+#include "timeconv.h"
+
+/* Interned strings, created once at module exec. X(c_name, "text") */
+#define IOT_INTERNED_KEYS(X)                 \
+    X(ResponseMetadata, "ResponseMetadata")  \
+    X(RequestId, "RequestId")                \
+    X(HostId, "HostId")                      \
+    X(HTTPStatusCode, "HTTPStatusCode")      \
+    X(HTTPHeaders, "HTTPHeaders")            \
+    X(RetryAttempts, "RetryAttempts")        \
+    X(jobs, "jobs")                          \
+    X(nextToken, "nextToken")                \
+    X(x_amzn_requestid, "x-amzn-requestid")  \
+    X(x_amz_request_id, "x-amz-request-id")  \
+    X(x_amz_id_2, "x-amz-id-2")              \
+    X(empty, "")                             \
+    X(credentials, "credentials")            \
+    X(http_error, "http_error")              \
+    X(transport_error, "transport_error")    \
+    X(duplicate_token, "duplicate_token")    \
+    X(invalid_response, "invalid_response")  \
+    X(timestamp, "timestamp")                \
+    X(lower, "lower")
+
+#define IOT_N_ENUMS 7   /* entries of iot_json_enum_values */
+
+typedef struct {
+    PyTypeObject *PagerType;
+#define X(name, text) PyObject *s_##name;
+    IOT_INTERNED_KEYS(X)
+#undef X
+    PyObject *field_keys[IOT_JOB_NFIELDS];  /* JobSummary member names */
+    PyObject *enum_values[IOT_N_ENUMS];     /* status / targetSelection values */
+    PyObject *json_loads;                   /* json.loads, for RAW values */
+} iot_state;
+
+/* builder.c ------------------------------------------------------------- */
+
+/* Everything the builder needs besides the parsed page. Borrowed pointers,
+ * valid for the call. */
+typedef struct {
+    iot_state *st;
+    const iot_tz *tz;
+    PyObject *controller;   /* its timestamp() parses what C does not */
+} iot_build_ctx;
+
+/* The HTTPHeaders dict of a response, as botocore shows it: names
+ * lower-cased, repeated names joined with ", ", in first-seen order.
+ * New reference, or NULL with an exception set. */
+PyObject *iot_build_headers(iot_state *st, const iot_http_header *h, size_t n);
+
+/* The ResponseMetadata dict. Steals nothing; headers is borrowed.
+ * New reference, or NULL with an exception set. */
+PyObject *iot_build_metadata(iot_state *st, long status, PyObject *headers,
+                             long retry_attempts);
+
+/* The page dict {ResponseMetadata, jobs?, nextToken?} from a parsed page.
+ * metadata is borrowed (the page takes its own reference).
+ * *token_out gets a new reference to the nextToken value, or NULL when the
+ * page has none. New reference, or NULL with an exception set (a value that
+ * cannot be built raises with its JSON path, through iot_err_invalid). */
+PyObject *iot_build_page(const iot_build_ctx *ctx, const iot_page *page,
+                         PyObject *metadata, PyObject **token_out);
+
+/* errors.c -------------------------------------------------------------- */
+
+/* A transport failure. Asks controller.transport_error(kind, curl_code,
+ * message, attempt), which raises the botocore exception (or, for a
+ * retryable failure, returns the seconds to wait before the next attempt).
+ * Returns the delay >= 0, or -1.0 with an exception set. */
+double iot_err_transport(iot_state *st, PyObject *controller, iot_http *h, long attempt);
+
+/* An HTTP status >= 301. controller.http_error(status, headers, body,
+ * attempt) raises the botocore ClientError (or returns a retry delay).
+ * headers is borrowed. Returns the delay >= 0, or -1.0 with an exception set. */
+double iot_err_http(iot_state *st, PyObject *controller, long status,
+                    PyObject *headers, const iot_buf *body, long attempt);
+
+/* A 2xx body that is not a ListJobs page: raises through
+ * controller.invalid_response(reason, path, status, metadata). Always
+ * returns -1 with an exception set. metadata is borrowed (may be NULL). */
+int iot_err_invalid(iot_state *st, PyObject *controller, const char *reason,
+                    const char *path, PyObject *metadata);
+
+/* pager.c --------------------------------------------------------------- */
+
+extern PyType_Spec iot_pager_spec;
+
+/* module.c -------------------------------------------------------------- */
+
+/* The module state of the module that defines `type`. Borrowed. */
+iot_state *iot_state_from_type(PyTypeObject *type);
+
+#endif

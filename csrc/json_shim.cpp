@@ -1,0 +1,616 @@
+/* json_shim.cpp - the only C++ in iotpager: simdjson On-Demand behind the
+ * plain-C interface of json_shim.h.
+ *
+ * Rules (docs/internals.md): built with -fno-exceptions, so every simdjson
+ * call goes through the error-code API; every simdjson object is local to
+ * iot_json_parse_page; strings are copied into the page's arena before the
+ * call returns, so no string_view or parser pointer escapes.
+ *
+ * The top-level object is walked once, in document order: "jobs" is parsed
+ * where it stands and "nextToken" where it stands, with no second scan.
+ * Members botocore ignores are still walked (and so validated), so a page
+ * that is not valid JSON is never taken for a valid one.
+ */
+#include "json_shim.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include <simdjson.h>
+
+using namespace simdjson;
+
+extern "C" {
+
+const char *const iot_json_enum_values[] = {
+    "IN_PROGRESS", "CANCELED", "COMPLETED", "DELETION_IN_PROGRESS", "SCHEDULED",
+    "CONTINUOUS", "SNAPSHOT", NULL,
+};
+
+const char *const iot_json_field_names[IOT_JOB_NFIELDS] = {
+    "jobArn", "jobId", "thingGroupId", "targetSelection", "status",
+    "createdAt", "lastUpdatedAt", "completedAt", "isConcurrent",
+};
+
+}  // extern "C"
+
+namespace {
+
+/* Where we are, for error messages: "$", "$.jobs[7]", "$.jobs[7].createdAt". */
+struct Where {
+    const char *member;   /* top-level member, or NULL for "$" */
+    long index;           /* job index, or -1 */
+    const char *field;    /* job field, or NULL */
+};
+
+const char *
+type_name(ondemand::json_type t)
+{
+    switch (t) {
+    case ondemand::json_type::array: return "a list";
+    case ondemand::json_type::object: return "an object";
+    case ondemand::json_type::number: return "a number";
+    case ondemand::json_type::string: return "a string";
+    case ondemand::json_type::boolean: return "a boolean";
+    case ondemand::json_type::null: return "null";
+    }
+    return "an unknown value";
+}
+
+void
+format_path(char *out, size_t n, const Where &w)
+{
+    if (w.member == NULL) {
+        snprintf(out, n, "$");
+    }
+    else if (w.index < 0) {
+        snprintf(out, n, "$.%s", w.member);
+    }
+    else if (w.field == NULL) {
+        snprintf(out, n, "$.%s[%ld]", w.member, w.index);
+    }
+    else {
+        snprintf(out, n, "$.%s[%ld].%s", w.member, w.index, w.field);
+    }
+}
+
+/* RFC 8259 number grammar (the token may carry trailing white space). */
+bool
+is_json_number(std::string_view s)
+{
+    size_t i = 0, n = s.size();
+    auto digit = [&](size_t k) { return k < n && s[k] >= '0' && s[k] <= '9'; };
+
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+                     s[n - 1] == '\r')) {
+        n--;
+    }
+    if (i < n && s[i] == '-') {
+        i++;
+    }
+    if (i < n && s[i] == '0') {
+        i++;
+    }
+    else if (digit(i)) {
+        while (digit(i)) {
+            i++;
+        }
+    }
+    else {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        i++;
+        if (!digit(i)) {
+            return false;
+        }
+        while (digit(i)) {
+            i++;
+        }
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) {
+            i++;
+        }
+        if (!digit(i)) {
+            return false;
+        }
+        while (digit(i)) {
+            i++;
+        }
+    }
+    return i == n;
+}
+
+class Walker {
+  public:
+    Walker(iot_page *page, const char *data, size_t len)
+        : p(page), base(data), length(len) {}
+
+    int run();
+
+  private:
+    iot_page *p;
+    const char *base;
+    size_t length;
+
+    int fail(int code, const Where &w, const char *msg);
+    int fail_simdjson(error_code e, const Where &w, const char *doing);
+    int store_string(std::string_view s, iot_value *out);
+    int store_raw(std::string_view s, iot_value *out);
+    int parse_value(ondemand::value v, iot_value *out, int want_enum, const Where &w);
+    int parse_job(ondemand::value v, iot_job *job, const Where &w);
+    int parse_jobs(ondemand::value v);
+    int validate(ondemand::value v, int depth, const Where &w);
+};
+
+int
+Walker::fail(int code, const Where &w, const char *msg)
+{
+    if (p->err == IOT_JSON_OK) {
+        p->err = code;
+        snprintf(p->errmsg, sizeof(p->errmsg), "%s", msg);
+        format_path(p->errpath, sizeof(p->errpath), w);
+    }
+    return p->err;
+}
+
+int
+Walker::fail_simdjson(error_code e, const Where &w, const char *doing)
+{
+    char msg[sizeof(p->errmsg)];
+    int code;
+
+    switch (e) {
+    case UTF8_ERROR: code = IOT_JSON_E_UTF8; break;
+    case DEPTH_ERROR: code = IOT_JSON_E_DEPTH; break;
+    case MEMALLOC: code = IOT_JSON_E_NOMEM; break;
+    default: code = IOT_JSON_E_SYNTAX; break;
+    }
+    if (e == DEPTH_ERROR) {
+        snprintf(msg, sizeof(msg), "JSON nested deeper than %d levels",
+                 IOT_JSON_MAX_DEPTH);
+    }
+    else {
+        snprintf(msg, sizeof(msg), "invalid JSON %s: %s", doing, error_message(e));
+    }
+    return fail(code, w, msg);
+}
+
+int
+Walker::store_string(std::string_view s, iot_value *out)
+{
+    size_t off = p->arena.len;
+    if (s.size() > UINT32_MAX) {
+        return fail(IOT_JSON_E_NOMEM, Where{NULL, -1, NULL}, "string too long");
+    }
+    if (iot_buf_append(&p->arena, s.data(), s.size()) != IOT_BUF_OK) {
+        return fail(IOT_JSON_E_NOMEM, Where{NULL, -1, NULL}, "out of memory");
+    }
+    out->u.off = off;
+    out->len = (uint32_t)s.size();
+    return IOT_JSON_OK;
+}
+
+int
+Walker::store_raw(std::string_view s, iot_value *out)
+{
+    /* raw_json_token() may carry the white space that follows the token */
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
+                          s.back() == '\n' || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    out->kind = IOT_V_RAW;
+    out->enum_id = 0;
+    return store_string(s, out);
+}
+
+/* A value of a known member: scalars become C values; objects, arrays and
+ * numbers outside int64/double become RAW text for the builder. */
+int
+Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Where &w)
+{
+    ondemand::json_type t;
+    error_code e = v.type().get(t);
+    if (e) {
+        return fail_simdjson(e, w, "value");
+    }
+    out->enum_id = 0;
+    switch (t) {
+    case ondemand::json_type::null: {
+        bool isnull;
+        if ((e = v.is_null().get(isnull)) || !isnull) {
+            return fail_simdjson(e ? e : N_ATOM_ERROR, w, "literal");
+        }
+        out->kind = IOT_V_NULL;
+        return IOT_JSON_OK;
+    }
+    case ondemand::json_type::boolean: {
+        bool b;
+        if ((e = v.get_bool().get(b))) {
+            return fail_simdjson(e, w, "literal");
+        }
+        out->kind = b ? IOT_V_TRUE : IOT_V_FALSE;
+        return IOT_JSON_OK;
+    }
+    case ondemand::json_type::string: {
+        std::string_view s;
+        if ((e = v.get_string().get(s))) {
+            return fail_simdjson(e, w, "string");
+        }
+        out->kind = IOT_V_STRING;
+        if (store_string(s, out)) {
+            return p->err;
+        }
+        if (want_enum) {
+            for (int i = 0; iot_json_enum_values[i] != NULL; i++) {
+                const char *ev = iot_json_enum_values[i];
+                if (strlen(ev) == s.size() && memcmp(ev, s.data(), s.size()) == 0) {
+                    out->enum_id = (uint8_t)(i + 1);
+                    break;
+                }
+            }
+        }
+        return IOT_JSON_OK;
+    }
+    case ondemand::json_type::number: {
+        std::string_view raw = v.raw_json_token();
+        ondemand::number_type nt;
+        e = v.get_number_type().get(nt);
+        if (!e && nt == ondemand::number_type::signed_integer) {
+            int64_t i;
+            if (!(e = v.get_int64().get(i))) {
+                out->kind = IOT_V_INT;
+                out->u.i = i;
+                return IOT_JSON_OK;
+            }
+        }
+        else if (!e && nt == ondemand::number_type::floating_point_number) {
+            /* A long integer literal is reported as floating point; Python
+             * keeps it an exact int, so it must go the RAW way. */
+            bool integral = raw.find_first_of(".eE") == std::string_view::npos;
+            double d;
+            if (!integral && !(e = v.get_double().get(d))) {
+                out->kind = IOT_V_DOUBLE;
+                out->u.d = d;
+                return IOT_JSON_OK;
+            }
+        }
+        /* unsigned beyond int64, big integers, out-of-range doubles, and
+         * malformed numbers: the builder's json.loads decides, exactly as
+         * botocore's json.loads would. */
+        return store_raw(raw, out);
+    }
+    case ondemand::json_type::array: {
+        ondemand::array a;
+        std::string_view raw;
+        if ((e = v.get_array().get(a)) || (e = a.raw_json().get(raw))) {
+            return fail_simdjson(e, w, "list");
+        }
+        return store_raw(raw, out);
+    }
+    case ondemand::json_type::object: {
+        ondemand::object o;
+        std::string_view raw;
+        if ((e = v.get_object().get(o)) || (e = o.raw_json().get(raw))) {
+            return fail_simdjson(e, w, "object");
+        }
+        return store_raw(raw, out);
+    }
+    }
+    return fail(IOT_JSON_E_INTERNAL, w, "unknown JSON type");
+}
+
+/* Walk a value nobody reads, so that invalid JSON there is still caught. */
+int
+Walker::validate(ondemand::value v, int depth, const Where &w)
+{
+    ondemand::json_type t;
+    error_code e;
+
+    if (depth > IOT_JSON_MAX_DEPTH) {
+        return fail_simdjson(DEPTH_ERROR, w, "value");
+    }
+    if ((e = v.type().get(t))) {
+        return fail_simdjson(e, w, "value");
+    }
+    switch (t) {
+    case ondemand::json_type::array: {
+        ondemand::array a;
+        if ((e = v.get_array().get(a))) {
+            return fail_simdjson(e, w, "list");
+        }
+        for (auto item : a) {
+            ondemand::value iv;
+            if ((e = std::move(item).get(iv))) {
+                return fail_simdjson(e, w, "list");
+            }
+            if (validate(iv, depth + 1, w)) {
+                return p->err;
+            }
+        }
+        return IOT_JSON_OK;
+    }
+    case ondemand::json_type::object: {
+        ondemand::object o;
+        if ((e = v.get_object().get(o))) {
+            return fail_simdjson(e, w, "object");
+        }
+        for (auto field : o) {
+            ondemand::field f;
+            std::string_view key;
+            if ((e = std::move(field).get(f)) || (e = f.unescaped_key().get(key))) {
+                return fail_simdjson(e, w, "object");
+            }
+            if (validate(f.value(), depth + 1, w)) {
+                return p->err;
+            }
+        }
+        return IOT_JSON_OK;
+    }
+    case ondemand::json_type::string: {
+        std::string_view s;
+        if ((e = v.get_string().get(s))) {
+            return fail_simdjson(e, w, "string");
+        }
+        return IOT_JSON_OK;
+    }
+    case ondemand::json_type::number: {
+        ondemand::number n;
+        if ((e = v.get_number().get(n))) {
+            /* big integers and huge exponents are valid JSON; simdjson
+             * declines them, so check the grammar ourselves */
+            std::string_view raw = v.raw_json_token();
+            if (!is_json_number(raw)) {
+                return fail_simdjson(e, w, "number");
+            }
+        }
+        return IOT_JSON_OK;
+    }
+    case ondemand::json_type::boolean: {
+        bool b;
+        if ((e = v.get_bool().get(b))) {
+            return fail_simdjson(e, w, "literal");
+        }
+        return IOT_JSON_OK;
+    }
+    case ondemand::json_type::null: {
+        bool isnull;
+        if ((e = v.is_null().get(isnull)) || !isnull) {
+            return fail_simdjson(e ? e : N_ATOM_ERROR, w, "literal");
+        }
+        return IOT_JSON_OK;
+    }
+    }
+    return fail(IOT_JSON_E_INTERNAL, w, "unknown JSON type");
+}
+
+int
+field_index(std::string_view key)
+{
+    for (int i = 0; i < IOT_JOB_NFIELDS; i++) {
+        const char *name = iot_json_field_names[i];
+        if (strlen(name) == key.size() && memcmp(name, key.data(), key.size()) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int
+Walker::parse_job(ondemand::value v, iot_job *job, const Where &w)
+{
+    ondemand::object o;
+    error_code e;
+
+    if ((e = v.get_object().get(o))) {
+        return fail_simdjson(e, w, "object");
+    }
+    for (auto field : o) {
+        ondemand::field f;
+        std::string_view key;
+        if ((e = std::move(field).get(f)) || (e = f.unescaped_key().get(key))) {
+            return fail_simdjson(e, w, "object");
+        }
+        int idx = field_index(key);
+        if (idx < 0) {
+            if (validate(f.value(), 3, w)) {
+                return p->err;
+            }
+            continue;
+        }
+        Where fw{w.member, w.index, iot_json_field_names[idx]};
+        /* a repeated member: the last one wins, as with json.loads */
+        if (parse_value(f.value(), &job->f[idx],
+                        idx == IOT_F_STATUS || idx == IOT_F_TARGETSELECTION, fw)) {
+            return p->err;
+        }
+    }
+    return IOT_JSON_OK;
+}
+
+int
+Walker::parse_jobs(ondemand::value v)
+{
+    Where w{"jobs", -1, NULL};
+    ondemand::json_type t;
+    error_code e;
+
+    if ((e = v.type().get(t))) {
+        return fail_simdjson(e, w, "value");
+    }
+    p->njobs = 0;   /* a repeated "jobs": the last one wins */
+    if (t == ondemand::json_type::null) {
+        bool isnull;
+        if ((e = v.is_null().get(isnull)) || !isnull) {
+            return fail_simdjson(e ? e : N_ATOM_ERROR, w, "literal");
+        }
+        p->has_jobs = 0;
+        return IOT_JSON_OK;
+    }
+    if (t != ondemand::json_type::array) {
+        char msg[120];
+        snprintf(msg, sizeof(msg), "expected a list of jobs, got %s", type_name(t));
+        return fail(IOT_JSON_E_SHAPE, w, msg);
+    }
+    ondemand::array a;
+    if ((e = v.get_array().get(a))) {
+        return fail_simdjson(e, w, "list");
+    }
+    long index = 0;
+    for (auto item : a) {
+        Where jw{"jobs", index, NULL};
+        ondemand::value iv;
+        if ((e = std::move(item).get(iv)) || (e = iv.type().get(t))) {
+            return fail_simdjson(e, jw, "list");
+        }
+        if (p->njobs == p->jobs_cap) {
+            size_t ncap = p->jobs_cap ? p->jobs_cap * 2 : 256;
+            void *np = realloc(p->jobs, ncap * sizeof(iot_job));
+            if (np == NULL) {
+                return fail(IOT_JSON_E_NOMEM, jw, "out of memory");
+            }
+            p->jobs = (iot_job *)np;
+            p->jobs_cap = ncap;
+        }
+        iot_job *job = &p->jobs[p->njobs];
+        memset(job, 0, sizeof(*job));
+        if (t == ondemand::json_type::null) {
+            bool isnull;
+            if ((e = iv.is_null().get(isnull)) || !isnull) {
+                return fail_simdjson(e ? e : N_ATOM_ERROR, jw, "literal");
+            }
+            job->is_null = 1;
+        }
+        else if (t == ondemand::json_type::object) {
+            if (parse_job(iv, job, jw)) {
+                return p->err;
+            }
+        }
+        else {
+            char msg[120];
+            snprintf(msg, sizeof(msg), "expected a job object, got %s", type_name(t));
+            return fail(IOT_JSON_E_SHAPE, jw, msg);
+        }
+        p->njobs++;
+        index++;
+    }
+    p->has_jobs = 1;
+    return IOT_JSON_OK;
+}
+
+int
+Walker::run()
+{
+    ondemand::parser &parser = *static_cast<ondemand::parser *>(p->parser);
+    ondemand::document doc;
+    ondemand::json_type t;
+    error_code e;
+    Where top{NULL, -1, NULL};
+
+    if (length == 0) {
+        return fail(IOT_JSON_E_SYNTAX, top, "invalid JSON: empty body");
+    }
+    if ((e = parser.iterate(base, length, length + IOT_BUF_PADDING).get(doc))) {
+        return fail_simdjson(e, top, "document");
+    }
+    if ((e = doc.type().get(t))) {
+        return fail_simdjson(e, top, "document");
+    }
+    if (t != ondemand::json_type::object) {
+        /* Say "not JSON" when it is not JSON at all, "wrong shape" otherwise. */
+        char msg[120];
+        if (t == ondemand::json_type::array || t == ondemand::json_type::number ||
+            t == ondemand::json_type::string || t == ondemand::json_type::boolean ||
+            t == ondemand::json_type::null) {
+            std::string_view raw;
+            if ((e = doc.raw_json().get(raw))) {
+                return fail_simdjson(e, top, "document");
+            }
+        }
+        snprintf(msg, sizeof(msg), "expected a JSON object at the top level, got %s",
+                 type_name(t));
+        return fail(IOT_JSON_E_SHAPE, top, msg);
+    }
+    ondemand::object obj;
+    if ((e = doc.get_object().get(obj))) {
+        return fail_simdjson(e, top, "document");
+    }
+    for (auto field : obj) {
+        ondemand::field f;
+        std::string_view key;
+        if ((e = std::move(field).get(f)) || (e = f.unescaped_key().get(key))) {
+            return fail_simdjson(e, top, "object");
+        }
+        if (key == "jobs") {
+            if (parse_jobs(f.value())) {
+                return p->err;
+            }
+        }
+        else if (key == "nextToken") {
+            Where w{"nextToken", -1, NULL};
+            if (parse_value(f.value(), &p->next_token, 0, w)) {
+                return p->err;
+            }
+        }
+        else {
+            Where w{NULL, -1, NULL};
+            if (validate(f.value(), 1, w)) {
+                return p->err;
+            }
+        }
+    }
+    const char *loc;
+    if (doc.current_location().get(loc) != OUT_OF_BOUNDS) {
+        return fail(IOT_JSON_E_SYNTAX, top, "invalid JSON: content after the top-level object");
+    }
+    return IOT_JSON_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+int
+iot_json_page_init(iot_page *p)
+{
+    memset(p, 0, sizeof(*p));
+    iot_buf_init(&p->arena, 0);
+    p->parser = new (std::nothrow) ondemand::parser();
+    return p->parser ? 0 : -1;
+}
+
+void
+iot_json_page_free(iot_page *p)
+{
+    delete static_cast<ondemand::parser *>(p->parser);
+    p->parser = NULL;
+    free(p->jobs);
+    p->jobs = NULL;
+    p->njobs = p->jobs_cap = 0;
+    iot_buf_free(&p->arena);
+}
+
+int
+iot_json_parse_page(iot_page *p, const char *data, size_t len)
+{
+    p->njobs = 0;
+    p->has_jobs = 0;
+    memset(&p->next_token, 0, sizeof(p->next_token));
+    iot_buf_reset(&p->arena);
+    p->err = IOT_JSON_OK;
+    p->errmsg[0] = '\0';
+    p->errpath[0] = '\0';
+    if (p->parser == NULL) {
+        snprintf(p->errmsg, sizeof(p->errmsg), "parser not initialised");
+        p->err = IOT_JSON_E_INTERNAL;
+        return p->err;
+    }
+    Walker w(p, data, len);
+    return w.run();
+}
+
+}  // extern "C"

@@ -1,0 +1,112 @@
+"""The per-iterator controller: the rare-path decisions the C core asks for.
+
+The C iterator (``_core.Pager``) calls:
+
+* ``credentials()`` once per request (the only per-page Python call): the
+  botocore credentials object's frozen credentials, so refreshes are seen;
+* ``http_error()`` for a status >= 301: parses the response with botocore's
+  own RestJSONParser and raises the client's own exception class;
+* ``transport_error()`` for a failed transfer: raises botocore's exception;
+* ``invalid_response()`` for a 2xx body that is not a ListJobs page;
+* ``duplicate_token()``: botocore's PaginationError;
+* ``timestamp()`` for a timestamp C does not build (strings, odd values):
+  botocore's parse_timestamp.
+
+Each returns a retry delay in seconds, or raises.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import botocore.exceptions
+import botocore.parsers
+import botocore.utils
+
+from .exceptions import InvalidResponseError
+
+_OPERATION = "ListJobs"
+
+
+class Controller:
+    def __init__(self, client: Any, tz_mode: str = "local", endpoint_url: str = ""):
+        self._client = client
+        self._credentials = client._request_signer._credentials
+        self._tz_mode = tz_mode
+        self._endpoint_url = endpoint_url or client.meta.endpoint_url
+        self._parser = botocore.parsers.create_parser("rest-json")
+        self._operation_model = client.meta.service_model.operation_model(_OPERATION)
+
+    # -- per request ---------------------------------------------------------
+
+    def credentials(self):
+        creds = self._credentials
+        if creds is None:
+            raise botocore.exceptions.NoCredentialsError()
+        frozen = creds.get_frozen_credentials()
+        if frozen.access_key is None or frozen.secret_key is None:
+            raise botocore.exceptions.NoCredentialsError()
+        return (frozen.access_key, frozen.secret_key, frozen.token or None)
+
+    # -- errors --------------------------------------------------------------
+
+    def _parse_error(self, status: int, headers: dict, body: bytes, attempt: int) -> dict:
+        response = {"status_code": status, "headers": headers, "body": body, "context": {}}
+        parsed = self._parser.parse(response, self._operation_model.output_shape)
+        # botocore.endpoint: a second pass picks up modeled error fields
+        code = parsed.get("Error", {}).get("Code")
+        if code is not None:
+            shape = self._operation_model.service_model.shape_for_error_code(code)
+            if shape is not None:
+                parsed.update(self._parser.parse(response, shape))
+        if "ResponseMetadata" in parsed:
+            parsed["ResponseMetadata"]["RetryAttempts"] = attempt
+        return parsed
+
+    def http_error(self, status: int, headers: dict, body: bytes, attempt: int) -> float:
+        parsed = self._parse_error(status, headers, body, attempt)
+        error_info = parsed.get("Error", {})
+        error_code = error_info.get("QueryErrorCode") or error_info.get("Code")
+        error_class = self._client.exceptions.from_code(error_code)
+        raise error_class(parsed, _OPERATION)
+
+    def transport_error(self, kind: str, curl_code: int, message: str, attempt: int) -> float:
+        url = self._endpoint_url
+        exc = botocore.exceptions
+        if kind == "connect":
+            raise exc.EndpointConnectionError(endpoint_url=url, error=message)
+        if kind == "connect_timeout":
+            raise exc.ConnectTimeoutError(endpoint_url=url, error=message)
+        if kind == "read_timeout":
+            raise exc.ReadTimeoutError(endpoint_url=url, error=message)
+        if kind == "closed":
+            raise exc.ConnectionClosedError(endpoint_url=url, error=message)
+        if kind == "ssl":
+            raise exc.SSLError(endpoint_url=url, error=message)
+        if kind == "proxy":
+            raise exc.ProxyConnectionError(proxy_url=url, error=message)
+        if kind == "too_big":
+            raise InvalidResponseError(message, "$", None, None)
+        raise exc.HTTPClientError(error=f"{message} (curl error {curl_code})")
+
+    def invalid_response(self, reason: str, path: str, metadata) -> float:
+        status = request_id = None
+        if isinstance(metadata, dict):
+            status = metadata.get("HTTPStatusCode")
+            request_id = metadata.get("RequestId")
+        raise InvalidResponseError(reason, path, status, request_id)
+
+    def duplicate_token(self, token) -> float:
+        next_token = {"nextToken": token}
+        raise botocore.exceptions.PaginationError(
+            message=f"The same next token was received twice: {next_token}"
+        )
+
+    # -- values ----------------------------------------------------------------
+
+    def timestamp(self, value):
+        result = botocore.utils.parse_timestamp(value)
+        if self._tz_mode == "utc" and result.tzinfo is not None:
+            result = result.astimezone(datetime.timezone.utc)
+        return result

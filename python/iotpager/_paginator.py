@@ -1,0 +1,165 @@
+"""The paginator facade: botocore's own PageIterator over the C page engine.
+
+``Paginator`` and ``PageIterator`` subclass botocore's classes, so
+PaginationConfig (MaxItems, PageSize, StartingToken), resume tokens,
+build_full_result(), search() and result_key_iters() are botocore's code
+and behave exactly as botocore's. Where botocore calls the client's
+``list_jobs`` method for each page, it calls an ``_Engine`` instead, which
+hands out the pages of one C iterator (``_core.Pager``): the C core signs,
+fetches, parses and builds each page and follows the nextToken itself; the
+engine only checks that the request botocore asks for is the one the C
+iterator has set up, and starts a new C iterator when it is not (a first
+request, a StartingToken, iterating the same PageIterator again).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from typing import Any, Dict, Optional
+
+import botocore.loaders
+import botocore.paginate
+import botocore.validate
+from dateutil.tz import tzlocal
+
+from . import _core
+from ._config import transport_from_client
+from ._controller import Controller
+
+OPERATION = "ListJobs"
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+
+
+@functools.lru_cache(maxsize=1)
+def _pagination_config() -> Dict[str, Any]:
+    loader = botocore.loaders.create_loader()
+    return loader.load_service_model("iot", "paginators-1")["pagination"][OPERATION]
+
+
+def _check_tz(tz: str) -> str:
+    if tz not in ("local", "utc"):
+        raise ValueError(f"iotpager: tz must be 'local' or 'utc', not {tz!r}")
+    return tz
+
+
+def _serialize(value: Any) -> str:
+    # botocore's rest serializer: bools as 'true'/'false', the rest str()
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+class _Engine:
+    """Stands in for ``client.list_jobs`` inside botocore's PageIterator."""
+
+    def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY):
+        self._client = client
+        self._tz = _check_tz(tz)
+        self._max_body = int(max_body)
+        self._operation_model = client.meta.service_model.operation_model(OPERATION)
+        self._transport = None
+        self._pager: Optional[Any] = None
+        self._pager_key: Optional[tuple] = None
+
+    def _new_pager(self, params, token):
+        if self._transport is None:
+            self._transport = transport_from_client(self._client, OPERATION)
+        t = self._transport
+        if self._tz == "utc":
+            tz_mode, tzinfo = _core.TZ_UTC, datetime.timezone.utc
+        else:
+            tz_mode, tzinfo = _core.TZ_LOCAL, tzlocal()
+        controller = Controller(self._client, self._tz, self._client.meta.endpoint_url)
+        return _core.Pager(
+            controller,
+            t.endpoint,
+            t.host,
+            t.region,
+            params,
+            token,
+            tz_mode,
+            tzinfo,
+            service=t.service,
+            path=t.path,
+            connect_timeout=t.connect_timeout,
+            read_timeout=t.read_timeout,
+            verify=t.verify,
+            ca_bundle=t.ca_bundle,
+            proxy=t.proxy,
+            user_agent=t.user_agent,
+            max_body=self._max_body,
+        )
+
+    def _wire_params(self, kwargs):
+        botocore.validate.validate_parameters(kwargs, self._operation_model.input_shape)
+        members = self._operation_model.input_shape.members
+        params = []
+        for name, value in kwargs.items():
+            if name == "nextToken":
+                continue
+            wire = members[name].serialization.get("name", name)
+            params.append((wire, _serialize(value)))
+        return tuple(params)
+
+    def __call__(self, **kwargs):
+        params = self._wire_params(kwargs)
+        token = kwargs.get("nextToken")
+        if token is not None:
+            token = _serialize(token)
+        pager = self._pager
+        if (
+            pager is None
+            or pager.finished
+            or self._pager_key != params
+            or pager.next_token != token
+        ):
+            if pager is not None:
+                pager.close()
+            self._pager = pager = self._new_pager(list(params), token)
+            self._pager_key = params
+        return next(pager)
+
+    def one_page(self, **kwargs):
+        """One ListJobs call (Client.list_jobs): a fresh C iterator, one page."""
+        params = self._wire_params(kwargs)
+        token = kwargs.get("nextToken")
+        pager = self._new_pager(list(params), None if token is None else _serialize(token))
+        try:
+            return next(pager)
+        finally:
+            pager.close()
+
+    def close(self):
+        if self._pager is not None:
+            self._pager.close()
+            self._pager = None
+
+
+class PageIterator(botocore.paginate.PageIterator):
+    """botocore's PageIterator, fed by the C engine."""
+
+    def close(self):
+        """Release the connection and buffers of the C iterator now."""
+        self._method.close()
+
+
+class Paginator(botocore.paginate.Paginator):
+    """``client.get_paginator('list_jobs')``, accelerated."""
+
+    PAGE_ITERATOR_CLS = PageIterator
+
+    def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY):
+        self._client = client
+        self._tz = _check_tz(tz)
+        self._max_body = max_body
+        model = client.meta.service_model.operation_model(OPERATION)
+        super().__init__(self._make_engine(), _pagination_config(), model)
+
+    def _make_engine(self):
+        return _Engine(self._client, self._tz, self._max_body)
+
+    def paginate(self, **kwargs):
+        # each PageIterator gets an engine (and C iterator) of its own
+        self._method = self._make_engine()
+        return super().paginate(**kwargs)
