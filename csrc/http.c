@@ -313,7 +313,8 @@ on_connected(void *userdata, char *primary_ip, char *local_ip,
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
-    (void)h;
+    h->connected = 1;
+    h->last_activity = now_ns();
     return CURL_PREREQFUNC_OK;
 }
 

@@ -138,6 +138,113 @@ core_free(void *module)
     core_clear((PyObject *)module);
 }
 
+PyDoc_STRVAR(parse_page_doc,
+"parse_page($module, body, controller, tz_mode, tzinfo, /, status=200, headers=None)\n--\n\n"
+"Build the page dict for one response body, exactly as the iterator does,\n"
+"without any HTTP. For tests and fuzzing: the same bytes can be handed to\n"
+"botocore's parser. headers is a list of (name, value) str pairs.");
+
+static PyObject *
+core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"body", "controller", "tz_mode", "tzinfo", "status", "headers", NULL};
+    iot_state *st = get_state(module);
+    Py_buffer body = {0};
+    PyObject *controller, *tzinfo, *headers_in = NULL, *seq = NULL;
+    PyObject *headers = NULL, *metadata = NULL, *page = NULL, *token = NULL;
+    iot_http_header *hdrs = NULL;
+    iot_page pg;
+    iot_buf copy;
+    iot_tz tz = {0};
+    iot_build_ctx ctx;
+    long status = 200;
+    int tz_mode, jerr, page_ready = 0;
+    Py_ssize_t i, nh = 0;
+
+    iot_buf_init(&copy, 0);
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*OiO|lO:parse_page", kwlist, &body,
+                                     &controller, &tz_mode, &tzinfo, &status, &headers_in)) {
+        return NULL;
+    }
+    if (iot_tz_setup(&tz, tz_mode, tzinfo) < 0) {
+        goto done;
+    }
+    if (headers_in != NULL && headers_in != Py_None) {
+        seq = PySequence_Fast(headers_in, "headers must be a sequence of (str, str)");
+        if (seq == NULL) {
+            goto done;
+        }
+        nh = PySequence_Fast_GET_SIZE(seq);
+        hdrs = PyMem_Calloc((size_t)nh + 1, sizeof(*hdrs));
+        if (hdrs == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (i = 0; i < nh; i++) {
+            PyObject *pair = PySequence_Fast_GET_ITEM(seq, i);
+            Py_ssize_t kn, vn;
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+                PyErr_SetString(PyExc_TypeError, "headers must be (str, str) pairs");
+                goto done;
+            }
+            hdrs[i].name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 0), &kn);
+            hdrs[i].value = hdrs[i].name ? PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 1), &vn) : NULL;
+            if (hdrs[i].value == NULL) {
+                goto done;
+            }
+            hdrs[i].name_len = (size_t)kn;
+            hdrs[i].value_len = (size_t)vn;
+        }
+    }
+    headers = iot_build_headers(st, hdrs, (size_t)nh);
+    if (headers == NULL) {
+        goto done;
+    }
+    metadata = iot_build_metadata(st, status, headers, 0);
+    if (metadata == NULL) {
+        goto done;
+    }
+    /* the parser needs padding past the end: copy into an iot_buf */
+    if (iot_buf_append(&copy, body.buf, (size_t)body.len) != IOT_BUF_OK ||
+        iot_buf_reserve(&copy, 0) != IOT_BUF_OK || iot_json_page_init(&pg) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    page_ready = 1;
+    jerr = iot_json_parse_page(&pg, copy.data, copy.len);
+    if (jerr == IOT_JSON_E_NOMEM) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (jerr != IOT_JSON_OK) {
+        iot_err_invalid(st, controller, pg.errmsg, pg.errpath, metadata);
+        goto done;
+    }
+    ctx.st = st;
+    ctx.tz = &tz;
+    ctx.controller = controller;
+    page = iot_build_page(&ctx, &pg, metadata, &token);
+done:
+    if (page_ready) {
+        iot_json_page_free(&pg);
+    }
+    iot_buf_free(&copy);
+    iot_tz_clear(&tz);
+    PyMem_Free(hdrs);
+    Py_XDECREF(seq);
+    Py_XDECREF(headers);
+    Py_XDECREF(metadata);
+    Py_XDECREF(token);
+    PyBuffer_Release(&body);
+    return page;
+}
+
+static PyMethodDef core_methods[] = {
+    {"parse_page", (PyCFunction)(void (*)(void))core_parse_page, METH_VARARGS | METH_KEYWORDS,
+     parse_page_doc},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyModuleDef_Slot core_slots[] = {
     {Py_mod_exec, core_exec},
     {0, NULL},
@@ -151,6 +258,7 @@ static struct PyModuleDef core_module = {
     .m_name = "iotpager._core",
     .m_doc = core_doc,
     .m_size = sizeof(iot_state),
+    .m_methods = core_methods,
     .m_slots = core_slots,
     .m_traverse = core_traverse,
     .m_clear = core_clear,

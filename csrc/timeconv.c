@@ -164,7 +164,7 @@ local_wall(const iot_tz *tz, int64_t utc, long us, int64_t *wall, int *fold)
     if (n1 < 0 || (amb1 = is_ambiguous(tz, w1, us, n1)) < 0) {
         return IOT_TIME_FALLBACK;
     }
-    isdst1 = amb1 ? 1 : n1;             /* enfold(dt, fold=0).dst() */
+    isdst1 = amb1 ? 0 : n1;             /* enfold(dt, fold=1).dst(): in the fold, not DST */
     w2 = w1 + (isdst1 ? saved : 0);
     n2 = (w2 == w1) ? n1 : naive_is_dst(tz, w2, us);
     if (n2 < 0 || (amb2 = is_ambiguous(tz, w2, us, n2)) < 0) {
