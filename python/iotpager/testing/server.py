@@ -678,6 +678,10 @@ class ListJobsServer:
                         return
                     buf = (buf + data).lstrip(b"\r\n")
                     idx = buf.find(b"\r\n\r\n")
+                if idx > _MAX_HEAD:
+                    self._send_simple_error(sock, 431, "RequestHeaderFieldsTooLarge",
+                                            "request head too large", close=True)
+                    return
                 head = buf[:idx]
                 buf = buf[idx + 4:]
                 try:
