@@ -103,12 +103,6 @@ now_ns(void)
     return (int64_t)ts.tv_sec * INT64_C(1000000000) + ts.tv_nsec;
 }
 
-static int
-is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* ---- response headers ------------------------------------------------- */
 
 static void
@@ -157,8 +151,9 @@ headers_add(iot_http *h, const char *p, const char *end)
     if (colon == NULL) {
         return IOT_BUF_OK;
     }
+    /* as http.client (email's compat32 policy): value.lstrip(' \t') */
     value = colon + 1;
-    while (value < end && is_space(*value)) {
+    while (value < end && (*value == ' ' || *value == '\t')) {
         value++;
     }
     if (headers_grow(h) < 0) {
@@ -181,33 +176,29 @@ headers_add(iot_http *h, const char *p, const char *end)
     return IOT_BUF_OK;
 }
 
-/* An obs-fold continuation line: appended to the previous value with one
- * space. That value is the last thing in hdr_store, so it grows in place. */
+/* An obs-fold continuation line, kept as http.client keeps it: the
+ * previous value, "\r\n", then the line as received (its leading white
+ * space included). That value is the last thing in hdr_store, so it grows
+ * in place. */
 static int
 headers_fold(iot_http *h, const char *p, const char *end)
 {
     header_span *span;
     int rc;
 
-    while (p < end && is_space(*p)) {
-        p++;
-    }
-    if (h->nheaders == 0 || p == end) {
+    if (h->nheaders == 0) {
         return IOT_BUF_OK;
     }
     span = &h->spans[h->nheaders - 1];
-    if (span->value_len) {
-        rc = iot_buf_append_char(&h->hdr_store, ' ');
-        if (rc != IOT_BUF_OK) {
-            return rc;
-        }
-        span->value_len++;
+    rc = iot_buf_append(&h->hdr_store, "\r\n", 2);
+    if (rc != IOT_BUF_OK) {
+        return rc;
     }
     rc = iot_buf_append(&h->hdr_store, p, (size_t)(end - p));
     if (rc != IOT_BUF_OK) {
         return rc;
     }
-    span->value_len += (size_t)(end - p);
+    span->value_len += 2 + (size_t)(end - p);
     return IOT_BUF_OK;
 }
 
@@ -256,7 +247,9 @@ on_header(char *data, size_t size, size_t nitems, void *userdata)
     int rc = IOT_BUF_OK;
 
     h->last_activity = now_ns();
-    while (end > data && is_space(end[-1])) {
+    /* only the line ending goes: trailing spaces stay in the value, as
+     * http.client (and so botocore's HTTPHeaders) keeps them */
+    while (end > data && (end[-1] == '\r' || end[-1] == '\n')) {
         end--;
     }
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
@@ -269,7 +262,7 @@ on_header(char *data, size_t size, size_t nitems, void *userdata)
     else if (end == data) {
         if (!announced_body_fits(h)) {
             h->cb_error = IOT_HTTP_E_TOO_BIG;
-            return 0;
+            goto error;
         }
     }
     else {
@@ -277,9 +270,12 @@ on_header(char *data, size_t size, size_t nitems, void *userdata)
     }
     if (rc != IOT_BUF_OK) {
         h->cb_error = IOT_HTTP_E_NOMEM;
-        return 0;
+        goto error;
     }
     return n;
+
+error:
+    return 0;  /* libcurl ends the transfer with CURLE_WRITE_ERROR */
 }
 
 /* CURLOPT_WRITEFUNCTION: the (decoded) body. */
@@ -425,7 +421,8 @@ finish(iot_http *h, CURLcode code, iot_http_error kind)
     }
 }
 
-/* A failure of the multi interface itself (not of the transfer). */
+/* A failure of the multi interface itself (not of the transfer);
+ * CURLM_OUT_OF_MEMORY also stands for any allocation failure. */
 static void
 finish_multi_error(iot_http *h, CURLMcode mc)
 {
@@ -538,7 +535,7 @@ iot_http_start(iot_http *h, const char *url, const char *const *headers,
                size_t nheaders)
 {
     struct curl_slist *list = NULL, *tmp;
-    CURLMcode mc;
+    CURLMcode mc = CURLM_OUT_OF_MEMORY;
     size_t i;
 
     if (h->running) {
@@ -553,36 +550,34 @@ iot_http_start(iot_http *h, const char *url, const char *const *headers,
     h->message = "";
     h->errbuf[0] = '\0';
     h->connected = 0;
+    h->t_start = h->last_activity = now_ns();
 
     for (i = 0; i < nheaders; i++) {
         tmp = curl_slist_append(list, headers[i]);
         if (tmp == NULL) {
-            goto nomem;
+            goto error;
         }
         list = tmp;
     }
     if (curl_easy_setopt(h->easy, CURLOPT_URL, url) != CURLE_OK
         || curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, list) != CURLE_OK) {
-        goto nomem;
+        goto error;
     }
     /* The handle now points at list: h owns it from here. */
     curl_slist_free_all(h->req_headers);
     h->req_headers = list;
     list = NULL;
 
-    h->t_start = h->last_activity = now_ns();
     mc = curl_multi_add_handle(h->multi, h->easy);
     if (mc != CURLM_OK) {
-        finish_multi_error(h, mc);
-        return -1;
+        goto error;
     }
     h->running = 1;
     return 0;
 
-nomem:
+error:
     curl_slist_free_all(list);
-    h->t_start = now_ns();
-    finish(h, CURLE_OUT_OF_MEMORY, IOT_HTTP_E_NOMEM);
+    finish_multi_error(h, mc);
     return -1;
 }
 
@@ -611,7 +606,7 @@ iot_http_step(iot_http *h, int timeout_ms)
     long left;
 
     if (!h->running) {
-        return h->result;
+        goto done;
     }
     if (timeout_ms < 0) {
         timeout_ms = 0;
@@ -628,20 +623,21 @@ iot_http_step(iot_http *h, int timeout_ms)
     }
     if (mc != CURLM_OK) {
         finish_multi_error(h, mc);
-        return h->result;
+        goto done;
     }
     while ((msg = curl_multi_info_read(h->multi, &queued)) != NULL) {
         if (msg->msg == CURLMSG_DONE) {
             CURLcode rc = msg->data.result;
             finish(h, rc, map_curl_error(h, rc));
-            return h->result;
+            goto done;
         }
     }
     if (read_time_left(h, now_ns()) == 0) {
         finish(h, CURLE_OPERATION_TIMEDOUT, IOT_HTTP_E_READ_TIMEOUT);
-        return h->result;
     }
-    return IOT_HTTP_RUNNING;
+
+done:
+    return h->running ? IOT_HTTP_RUNNING : h->result;
 }
 
 void
