@@ -21,6 +21,7 @@ from .exceptions import InvalidResponseError
 __version__ = "0.1.0"
 __all__ = [
     "Client",
+    "accelerate",
     "InvalidResponseError",
     "PageIterator",
     "Paginator",
@@ -60,6 +61,36 @@ def get_paginator(
     ):
         raise TypeError("iotpager.get_paginator needs a boto3/botocore 'iot' client")
     return Paginator(client, tz=tz, max_body=max_body)
+
+
+def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BODY) -> Any:
+    """Make a boto3 IoT client list jobs through iotpager; returns the same client.
+
+    Afterwards ``client.get_paginator("list_jobs")`` and ``client.list_jobs(...)``
+    run through iotpager; every other operation, and ``can_paginate``, stay
+    boto3's. Calling it again only updates the options.
+    """
+    get_paginator(client, tz=tz, max_body=max_body)  # checks the client and tz
+    state = client.__dict__.get("_iotpager_options")
+    client.__dict__["_iotpager_options"] = {"tz": tz, "max_body": max_body}
+    if state is not None:
+        return client
+    boto_get_paginator = client.get_paginator
+
+    def accelerated_get_paginator(operation_name):
+        if operation_name in _PAGINATED:
+            return get_paginator(client, operation_name, **client.__dict__["_iotpager_options"])
+        return boto_get_paginator(operation_name)
+
+    def accelerated_list_jobs(**kwargs):
+        paginator = get_paginator(client, **client.__dict__["_iotpager_options"])
+        return paginator._make_engine().one_page(**kwargs)
+
+    accelerated_get_paginator.__doc__ = boto_get_paginator.__doc__
+    accelerated_list_jobs.__doc__ = client.list_jobs.__doc__
+    client.get_paginator = accelerated_get_paginator
+    client.list_jobs = accelerated_list_jobs
+    return client
 
 
 class Client:

@@ -13,16 +13,27 @@ The C iterator (``_core.Pager``) calls:
   botocore's parse_timestamp.
 
 Each returns a retry delay in seconds, or raises.
+
+Retries are botocore's own: the controller emits the client's
+``needs-retry.iot.ListJobs`` event with the same arguments botocore's
+endpoint passes (attempt number, (http_response, parsed) or the caught
+exception, the request context), so the client's retry mode (legacy,
+standard, adaptive), max_attempts, retryable codes, backoff, jitter and
+retry quota decide, exactly as for boto3. The C core sleeps the returned
+delay (interruptibly) and re-signs the next attempt with fresh credentials.
 """
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
+import botocore.awsrequest
 import botocore.exceptions
 import botocore.parsers
 import botocore.utils
+from botocore.hooks import first_non_none_response
 
 from .exceptions import InvalidResponseError
 
@@ -37,6 +48,33 @@ class Controller:
         self._endpoint_url = endpoint_url or client.meta.endpoint_url
         self._parser = botocore.parsers.create_parser("rest-json")
         self._operation_model = client.meta.service_model.operation_model(_OPERATION)
+        service_id = self._operation_model.service_model.service_id.hyphenize()
+        self._retry_event = f"needs-retry.{service_id}.{_OPERATION}"
+        self._request_dict = None
+
+    # -- retries ---------------------------------------------------------------
+
+    def _retry_delay(self, attempt, response=None, exception=None):
+        """botocore.endpoint.Endpoint._needs_retry: the delay, or None."""
+        if attempt == 0 or self._request_dict is None:
+            self._request_dict = {"context": {"client_config": self._client.meta.config}}
+        context = self._request_dict["context"]
+        retries = context.setdefault("retries", {})
+        retries["attempt"] = attempt + 1
+        retries.setdefault("invocation-id", str(uuid.uuid4()))
+        responses = self._client.meta.events.emit(
+            self._retry_event,
+            response=response,
+            endpoint=self._client._endpoint,
+            operation=self._operation_model,
+            attempts=attempt + 1,
+            caught_exception=exception,
+            request_dict=self._request_dict,
+        )
+        delay = first_non_none_response(responses)
+        if delay is None or delay is False:
+            return None
+        return float(delay)
 
     # -- per request ---------------------------------------------------------
 
@@ -66,29 +104,43 @@ class Controller:
 
     def http_error(self, status: int, headers: dict, body: bytes, attempt: int) -> float:
         parsed = self._parse_error(status, headers, body, attempt)
+        http_response = botocore.awsrequest.AWSResponse(
+            self._endpoint_url, status, headers, _Raw(body)
+        )
+        delay = self._retry_delay(attempt, response=(http_response, parsed))
+        if delay is not None:
+            return delay
         error_info = parsed.get("Error", {})
         error_code = error_info.get("QueryErrorCode") or error_info.get("Code")
         error_class = self._client.exceptions.from_code(error_code)
         raise error_class(parsed, _OPERATION)
 
-    def transport_error(self, kind: str, curl_code: int, message: str, attempt: int) -> float:
+    def _transport_exception(self, kind: str, curl_code: int, message: str):
         url = self._endpoint_url
         exc = botocore.exceptions
         if kind == "connect":
-            raise exc.EndpointConnectionError(endpoint_url=url, error=message)
+            return exc.EndpointConnectionError(endpoint_url=url, error=message)
         if kind == "connect_timeout":
-            raise exc.ConnectTimeoutError(endpoint_url=url, error=message)
+            return exc.ConnectTimeoutError(endpoint_url=url, error=message)
         if kind == "read_timeout":
-            raise exc.ReadTimeoutError(endpoint_url=url, error=message)
+            return exc.ReadTimeoutError(endpoint_url=url, error=message)
         if kind == "closed":
-            raise exc.ConnectionClosedError(endpoint_url=url, error=message)
+            return exc.ConnectionClosedError(endpoint_url=url, error=message)
         if kind == "ssl":
-            raise exc.SSLError(endpoint_url=url, error=message)
+            return exc.SSLError(endpoint_url=url, error=message)
         if kind == "proxy":
-            raise exc.ProxyConnectionError(proxy_url=url, error=message)
+            return exc.ProxyConnectionError(proxy_url=url, error=message)
         if kind == "too_big":
-            raise InvalidResponseError(message, "$", None, None)
-        raise exc.HTTPClientError(error=f"{message} (curl error {curl_code})")
+            return InvalidResponseError(message, "$", None, None)
+        return exc.HTTPClientError(error=f"{message} (curl error {curl_code})")
+
+    def transport_error(self, kind: str, curl_code: int, message: str, attempt: int) -> float:
+        error = self._transport_exception(kind, curl_code, message)
+        if not isinstance(error, InvalidResponseError):
+            delay = self._retry_delay(attempt, exception=error)
+            if delay is not None:
+                return delay
+        raise error
 
     def invalid_response(self, reason: str, path: str, metadata) -> float:
         status = request_id = None
@@ -110,3 +162,13 @@ class Controller:
         if self._tz_mode == "utc" and result.tzinfo is not None:
             result = result.astimezone(datetime.timezone.utc)
         return result
+
+
+class _Raw:
+    """The ``raw`` of a botocore AWSResponse over bytes already read."""
+
+    def __init__(self, body: bytes):
+        self._body = body
+
+    def stream(self, **kwargs):
+        yield self._body

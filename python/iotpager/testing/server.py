@@ -100,8 +100,25 @@ consumes the next one before normal handling. Keys (combinable):
 ``{"pass": True}``               answer normally (placeholder)
 =====================  =====================================================
 
+``"headers"`` is a dict (added to, or replacing, the default extra headers)
+or a list of ``(name, value)`` pairs, sent in that order after the default
+ones, so a header can be repeated; values are sent as given (trailing spaces,
+or an obs-fold ``"a\\r\\n b"``, reach the client unchanged).
+
 A status/json/body action answers regardless of the signature check (which is
 still performed and recorded).
+
+Deterministic responses
+-----------------------
+With ``deterministic=True`` the same request always gets a byte-identical
+response, so two clients' pages can be compared whole, ResponseMetadata
+included: the ``Date`` header is fixed (``DETERMINISTIC_DATE``) and the
+request id, ``x-amz-apigw-id`` and trace id are derived from a SHA-256 of
+``(seed, method, path, canonical query)`` instead of a request counter. The
+query is taken in its SigV4 canonical form (each name and value decoded,
+re-encoded, sorted), so the same request sent with its parameters in another
+order, or encoded differently, gets the same ids; a client's exact wire form
+is still in ``srv.requests[i]["path"]``.
 """
 
 from __future__ import annotations
@@ -133,6 +150,7 @@ __all__ = [
     "STATUSES",
     "TARGET_SELECTIONS",
     "FILTER_PARAMS",
+    "DETERMINISTIC_DATE",
 ]
 
 HIDDEN_FIELDS = ("thingGroupName", "namespaceId")
@@ -141,6 +159,9 @@ TARGET_SELECTIONS = ("CONTINUOUS", "SNAPSHOT")
 # query parameter -> job field it filters on
 FILTER_PARAMS = ("status", "targetSelection", "thingGroupName", "thingGroupId", "namespaceId")
 ACCOUNT = "123456789012"
+# deterministic=True: the fixed Date header (and its epoch, used in trace ids)
+DETERMINISTIC_EPOCH = 1700000000
+DETERMINISTIC_DATE = email.utils.formatdate(DETERMINISTIC_EPOCH, usegmt=True)
 MAX_PAGE = 250
 
 _MAX_HEAD = 64 * 1024
@@ -488,11 +509,15 @@ class ListJobsServer:
     None), ``connection`` (connection id, 1 = first accepted), ``action`` (the
     scripted action consumed, or None), ``time`` (epoch seconds).
     Pass ``record_requests=False`` (CLI: ``--no-record``) for long benchmarks.
+
+    ``deterministic=True``: a fixed Date header and request/trace ids derived
+    from the request instead of a counter (see the module docstring).
     """
 
     def __init__(self, jobs=None, *, n_jobs=1000, seed=0, credentials=None, region="us-east-1",
                  host="127.0.0.1", port=0, ensure_ascii=False, latency=0.0, default_page_size=50,
-                 record_requests=True, sigv4_query="aws", max_clock_skew=None):
+                 record_requests=True, sigv4_query="aws", max_clock_skew=None,
+                 deterministic=False):
         if sigv4_query not in ("aws", "botocore"):
             raise ValueError("sigv4_query must be 'aws' or 'botocore'")
         if not 1 <= int(default_page_size) <= MAX_PAGE:
@@ -509,6 +534,7 @@ class ListJobsServer:
         self.record_requests = record_requests
         self.sigv4_query = sigv4_query
         self.max_clock_skew = max_clock_skew
+        self.deterministic = bool(deterministic)
 
         self.requests = []
         self.connections_accepted = 0
@@ -552,6 +578,13 @@ class ListJobsServer:
                 raise TypeError(f"scripted action must be a dict, not {type(a).__name__}")
         with self._lock:
             self._script.extend(dict(a) for a in actions)
+
+    def clear_script(self):
+        """Drop the scripted actions not consumed yet; returns how many there were."""
+        with self._lock:
+            n = len(self._script)
+            self._script.clear()
+        return n
 
     @property
     def pending_script(self):
@@ -808,6 +841,7 @@ class ListJobsServer:
             n = self._req_counter
             action = self._script.popleft() if self._script else None
         path, _, query = target.partition("?")
+        ident = self._ident(n, method, path, query)
         qdict = None
         status, code, message, payload, hit = 200, None, None, None, False
         try:
@@ -863,14 +897,14 @@ class ListJobsServer:
             with self._lock:
                 self.stats["requests"] += 1
                 self.stats["handler_cpu_s"] += cpu
-            return self._run_action(sock, n, action, status, code, message, payload, keep)
+            return self._run_action(sock, ident, action, status, code, message, payload, keep)
         t1 = time.thread_time()
         if payload is None:
             payload = json.dumps({"message": message}).encode()
             extra = {"x-amzn-ErrorType": code}
         else:
             extra = None
-        data = self._head(n, status, len(payload), extra, keep) + payload
+        data = self._head(ident, status, len(payload), extra, keep) + payload
         # counters are updated before the answer leaves, so a client that has its
         # answer sees them; only the CPU of sendall is added afterwards
         with self._lock:
@@ -992,7 +1026,22 @@ class ListJobsServer:
 
     # ---- response writing ---------------------------------------------
 
+    def _ident(self, n, method, path, query):
+        """What the response ids are made from: the request number, or with
+        deterministic=True a (request id, apigw id, trace id) triple derived
+        from the request itself."""
+        if not self.deterministic:
+            return n
+        key = "\n".join((str(self.seed), method, path, _aws_canonical_query(query)))
+        h = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+        rid = f"{h[0:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
+        apigw = base64.b64encode(bytes.fromhex(h[32:52])).decode()[:14] + "="
+        trace = f"Root=1-{DETERMINISTIC_EPOCH:08x}-{h[40:64]}"
+        return (rid, apigw, trace)
+
     def _date(self):
+        if self.deterministic:
+            return DETERMINISTIC_DATE
         now = int(time.time())
         c = self._date_cache
         if c[0] != now:
@@ -1002,20 +1051,28 @@ class ListJobsServer:
 
     def _head(self, n, status, length, extra=None, keep=True, content_type="application/json",
               chunked=False):
-        rid = f"{self.seed & 0xffffffff:08x}-{(n >> 32) & 0xffff:04x}-4{(n >> 16) & 0xfff:03x}-8{(n >> 4) & 0xfff:03x}-{n:012x}"
-        apigw = base64.b64encode(n.to_bytes(11, "big")).decode()[:14] + "="
+        """The response head. n: the request number, or an _ident() triple."""
+        date = self._date()
+        if isinstance(n, tuple):
+            rid, apigw, trace = n
+        else:
+            rid = (f"{self.seed & 0xffffffff:08x}-{(n >> 32) & 0xffff:04x}-4{(n >> 16) & 0xfff:03x}"
+                   f"-8{(n >> 4) & 0xfff:03x}-{n:012x}")
+            apigw = base64.b64encode(n.to_bytes(11, "big")).decode()[:14] + "="
+            epoch = DETERMINISTIC_EPOCH if self.deterministic else self._date_cache[0]
+            trace = f"Root=1-{epoch:08x}-{n:024x}"
         lines = [
             f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
-            f"Date: {self._date()}",
+            f"Date: {date}",
             f"Content-Type: {content_type}",
             "Transfer-Encoding: chunked" if chunked else f"Content-Length: {length}",
             f"x-amzn-RequestId: {rid}",
             f"x-amz-apigw-id: {apigw}",
-            f"X-Amzn-Trace-Id: Root=1-{self._date_cache[0]:08x}-{n:024x}",
+            f"X-Amzn-Trace-Id: {trace}",
             "Connection: keep-alive" if keep else "Connection: close",
         ]
         if extra:
-            for k, v in extra.items():
+            for k, v in (extra.items() if isinstance(extra, dict) else extra):
                 lines.append(f"{k}: {v}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
@@ -1082,11 +1139,15 @@ class ListJobsServer:
                 extra["x-amzn-ErrorType"] = code
             else:
                 body = payload
-        extra.update(a.get("headers") or {})
+        more = a.get("headers") or {}
+        if isinstance(more, dict):
+            extra.update(more)
         ctype = a.get("content_type", ctype)
         if a.get("gzip"):
             body = _gzip.compress(body, compresslevel=6, mtime=0)
             extra["Content-Encoding"] = "gzip"
+        if not isinstance(more, dict):  # (name, value) pairs: repeats allowed, order kept
+            extra = list(extra.items()) + [(k, v) for k, v in more]
 
         if reset == "mid_body" or a.get("truncate") or (stall is not None and a.get("after") == "half"):
             head = self._head(n, status, len(body), extra, keep, ctype)
@@ -1140,6 +1201,8 @@ def main(argv=None):
     p.add_argument("--session-token")
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--no-record", action="store_true", help="do not keep a log of requests")
+    p.add_argument("--deterministic", action="store_true",
+                   help="fixed Date header, request/trace ids derived from the request")
     args = p.parse_args(argv)
     creds = None
     if args.access_key:
@@ -1149,7 +1212,7 @@ def main(argv=None):
     srv = ListJobsServer(n_jobs=args.jobs, seed=args.seed, credentials=creds, region=args.region,
                          host=args.host, port=args.port, ensure_ascii=args.ensure_ascii,
                          latency=args.latency, default_page_size=args.page_size,
-                         record_requests=not args.no_record)
+                         record_requests=not args.no_record, deterministic=args.deterministic)
     srv.start()
     print(srv.endpoint_url, flush=True)
 
