@@ -13,6 +13,7 @@
  */
 #include "json_shim.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -123,6 +124,49 @@ is_json_number(std::string_view s)
         }
     }
     return i == n;
+}
+
+/* A JSON string token (quotes included) whose escapes are well formed.
+ * simdjson 3.0 rejects \u escapes that are lone surrogates, which JSON's
+ * grammar (and json.loads) accepts; such strings take the RAW way. */
+bool
+is_json_string(std::string_view s)
+{
+    size_t n = s.size(), i;
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+                     s[n - 1] == '\r')) {
+        n--;
+    }
+    if (n < 2 || s[0] != '"' || s[n - 1] != '"') {
+        return false;
+    }
+    for (i = 1; i < n - 1; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"') {
+            return false;
+        }
+        if (c != '\\') {
+            continue;
+        }
+        if (++i >= n - 1) {
+            return false;
+        }
+        switch (s[i]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            break;
+        case 'u':
+            for (int k = 1; k <= 4; k++) {
+                if (i + k >= n - 1 || !isxdigit((unsigned char)s[i + k])) {
+                    return false;
+                }
+            }
+            i += 4;
+            break;
+        default:
+            return false;
+        }
+    }
+    return true;
 }
 
 class Walker {
@@ -237,8 +281,11 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
         return IOT_JSON_OK;
     }
     case ondemand::json_type::string: {
-        std::string_view s;
+        std::string_view s, raw = v.raw_json_token();
         if ((e = v.get_string().get(s))) {
+            if (e == STRING_ERROR && is_json_string(raw)) {
+                return store_raw(raw, out);   /* lone surrogates: json.loads */
+            }
             return fail_simdjson(e, w, "string");
         }
         out->kind = IOT_V_STRING;
@@ -352,8 +399,8 @@ Walker::validate(ondemand::value v, int depth, const Where &w)
         return IOT_JSON_OK;
     }
     case ondemand::json_type::string: {
-        std::string_view s;
-        if ((e = v.get_string().get(s))) {
+        std::string_view s, raw = v.raw_json_token();
+        if ((e = v.get_string().get(s)) && !(e == STRING_ERROR && is_json_string(raw))) {
             return fail_simdjson(e, w, "string");
         }
         return IOT_JSON_OK;

@@ -394,7 +394,13 @@ advance(Pager *self, iot_state *st, PyObject *token, PyObject *metadata)
         Py_ssize_t n;
         const char *s = PyUnicode_AsUTF8AndSize(token, &n);
         if (s == NULL) {
-            return -1;
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+                return -1;
+            }
+            PyErr_Clear();   /* lone surrogates: see below */
+            free_token(self);
+            self->finished = 1;
+            return 0;
         }
         if ((size_t)n == self->token.n && memcmp(s, self->token.s, (size_t)n) == 0) {
             Py_INCREF(token);
@@ -404,7 +410,14 @@ advance(Pager *self, iot_state *st, PyObject *token, PyObject *metadata)
     }
     free_token(self);
     if (copy_utf8(token, "nextToken", &self->token) < 0) {
-        return -1;
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+            return -1;
+        }
+        /* a token with lone surrogates cannot be sent: the page is still
+         * yielded, and the next request fails as botocore's would */
+        PyErr_Clear();
+        self->finished = 1;
+        return 0;
     }
     self->token_from_page = 1;
     return 0;

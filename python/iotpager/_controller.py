@@ -89,7 +89,7 @@ class Controller:
 
     # -- errors --------------------------------------------------------------
 
-    def _parse_error(self, status: int, headers: dict, body: bytes, attempt: int) -> dict:
+    def _parse_error(self, status: int, headers: dict, body: bytes) -> dict:
         response = {"status_code": status, "headers": headers, "body": body, "context": {}}
         parsed = self._parser.parse(response, self._operation_model.output_shape)
         # botocore.endpoint: a second pass picks up modeled error fields
@@ -98,18 +98,20 @@ class Controller:
             shape = self._operation_model.service_model.shape_for_error_code(code)
             if shape is not None:
                 parsed.update(self._parser.parse(response, shape))
-        if "ResponseMetadata" in parsed:
-            parsed["ResponseMetadata"]["RetryAttempts"] = attempt
         return parsed
 
     def http_error(self, status: int, headers: dict, body: bytes, attempt: int) -> float:
-        parsed = self._parse_error(status, headers, body, attempt)
+        parsed = self._parse_error(status, headers, body)
         http_response = botocore.awsrequest.AWSResponse(
             self._endpoint_url, status, headers, _Raw(body)
         )
         delay = self._retry_delay(attempt, response=(http_response, parsed))
         if delay is not None:
             return delay
+        # botocore.endpoint sets it after the retry loop, so after any
+        # MaxAttemptsReached the retry handler added
+        if "ResponseMetadata" in parsed:
+            parsed["ResponseMetadata"]["RetryAttempts"] = attempt
         error_info = parsed.get("Error", {})
         error_code = error_info.get("QueryErrorCode") or error_info.get("Code")
         error_class = self._client.exceptions.from_code(error_code)

@@ -93,7 +93,10 @@ consumes the next one before normal handling. Keys (combinable):
 ``{"stall": s}``                 send nothing for ``s`` seconds, then close;
                                  with ``"after": "headers"`` or ``"half"``,
                                  stall after sending the headers / half body
-``{"gzip": True}``               gzip the body, ``Content-Encoding: gzip``
+``{"gzip": True}``               gzip the body, ``Content-Encoding: gzip``;
+                                 ``"if-accepted"``: only when the request's
+                                 Accept-Encoding lists gzip (or ``*``), as a
+                                 compressing server or proxy does
 ``{"chunked": True}``            ``Transfer-Encoding: chunked`` (``chunk_size``
                                  bytes per chunk, default 4096)
 ``{"close": True}``              ``Connection: close`` and close afterwards
@@ -897,7 +900,8 @@ class ListJobsServer:
             with self._lock:
                 self.stats["requests"] += 1
                 self.stats["handler_cpu_s"] += cpu
-            return self._run_action(sock, ident, action, status, code, message, payload, keep)
+            return self._run_action(sock, ident, action, status, code, message, payload, keep,
+                                    request_headers=hdict)
         t1 = time.thread_time()
         if payload is None:
             payload = json.dumps({"message": message}).encode()
@@ -1039,6 +1043,14 @@ class ListJobsServer:
         trace = f"Root=1-{DETERMINISTIC_EPOCH:08x}-{h[40:64]}"
         return (rid, apigw, trace)
 
+    def response_ids(self, target, method="GET"):
+        """deterministic=True only: the (x-amzn-RequestId, x-amz-apigw-id,
+        X-Amzn-Trace-Id) values this server answers ``method target`` with."""
+        if not self.deterministic:
+            raise ValueError("response ids are only predictable with deterministic=True")
+        path, _, query = target.partition("?")
+        return self._ident(0, method, path, query)
+
     def _date(self):
         if self.deterministic:
             return DETERMINISTIC_DATE
@@ -1099,7 +1111,7 @@ class ListJobsServer:
             pass
         sock.close()
 
-    def _run_action(self, sock, n, a, status, code, message, payload, keep):
+    def _run_action(self, sock, n, a, status, code, message, payload, keep, request_headers=None):
         """Carry out one scripted action. Returns whether to keep the connection."""
         delay = a.get("delay")
         if delay and self._stopping.wait(float(delay)):
@@ -1143,7 +1155,12 @@ class ListJobsServer:
         if isinstance(more, dict):
             extra.update(more)
         ctype = a.get("content_type", ctype)
-        if a.get("gzip"):
+        gz = a.get("gzip")
+        if gz == "if-accepted":
+            accepted = [t.split(";")[0].strip().lower()
+                        for t in (request_headers or {}).get("accept-encoding", "").split(",")]
+            gz = "gzip" in accepted or "*" in accepted
+        if gz:
             body = _gzip.compress(body, compresslevel=6, mtime=0)
             extra["Content-Encoding"] = "gzip"
         if not isinstance(more, dict):  # (name, value) pairs: repeats allowed, order kept
