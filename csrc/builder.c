@@ -93,7 +93,7 @@ error:
 }
 
 PyObject *
-iot_build_metadata(iot_state *st, long status, PyObject *headers, long retry_attempts)
+iot_build_metadata(iot_state *st, long status, PyObject *headers)
 {
     PyObject *md = NULL, *obj = NULL, *rid;
 
@@ -135,16 +135,24 @@ iot_build_metadata(iot_state *st, long status, PyObject *headers, long retry_att
     if (PyDict_SetItem(md, st->s_HTTPHeaders, headers) < 0) {
         goto error;
     }
-    obj = PyLong_FromLong(retry_attempts);
-    if (obj == NULL || PyDict_SetItem(md, st->s_RetryAttempts, obj) < 0) {
-        goto error;
-    }
-    Py_DECREF(obj);
     return md;
 error:
     Py_XDECREF(obj);
     Py_XDECREF(md);
     return NULL;
+}
+
+int
+iot_build_set_retries(iot_state *st, PyObject *metadata, long retry_attempts)
+{
+    PyObject *obj = PyLong_FromLong(retry_attempts);
+    int rc;
+    if (obj == NULL) {
+        return -1;
+    }
+    rc = PyDict_SetItem(metadata, st->s_RetryAttempts, obj);
+    Py_DECREF(obj);
+    return rc;
 }
 
 /* ---- values ------------------------------------------------------------ */

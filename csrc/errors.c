@@ -51,7 +51,8 @@ delay_from(PyObject *result)
 }
 
 double
-iot_err_transport(iot_state *st, PyObject *controller, iot_http *h, long attempt)
+iot_err_transport(iot_state *st, PyObject *controller, iot_http *h, const char *url,
+                  long attempt)
 {
     iot_http_error kind = iot_http_error_kind(h);
     PyObject *r;
@@ -60,9 +61,9 @@ iot_err_transport(iot_state *st, PyObject *controller, iot_http *h, long attempt
         PyErr_NoMemory();
         return -1.0;
     }
-    r = PyObject_CallMethod(controller, "transport_error", "sisl",
+    r = PyObject_CallMethod(controller, "transport_error", "sissl",
                             transport_kind_name(kind), iot_http_curl_code(h),
-                            iot_http_error_message(h), attempt);
+                            iot_http_error_message(h), url ? url : "", attempt);
     (void)st;
     return delay_from(r);
 }

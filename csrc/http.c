@@ -52,6 +52,7 @@ struct iot_http {
     /* The transfer. */
     int running;            /* the easy handle is in the multi */
     int connected;          /* connection up, request going out */
+    int sends;              /* PREREQFUNCTION calls in this transfer */
     int64_t t_start;        /* CLOCK_MONOTONIC ns at iot_http_start */
     int64_t t_end;
     int64_t last_activity;  /* ns of the last byte received */
@@ -309,6 +310,14 @@ on_connected(void *userdata, char *primary_ip, char *local_ip,
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
+    /* libcurl re-sends a request by itself when a reused connection dies
+     * before any byte of the answer. botocore (urllib3 without retries)
+     * reports that as a closed connection and lets its retry handler
+     * decide, counting the attempt; so stop the silent second send. */
+    if (++h->sends > 1) {
+        h->cb_error = IOT_HTTP_E_CLOSED;
+        return CURL_PREREQFUNC_ABORT;
+    }
     h->connected = 1;
     h->last_activity = now_ns();
     return CURL_PREREQFUNC_OK;
@@ -332,6 +341,7 @@ map_curl_error(const iot_http *h, CURLcode rc)
     case CURLE_OK:
         return IOT_HTTP_OK;
     case CURLE_WRITE_ERROR:
+    case CURLE_ABORTED_BY_CALLBACK:
         return h->cb_error != IOT_HTTP_OK ? h->cb_error : IOT_HTTP_E_OTHER;
     case CURLE_OUT_OF_MEMORY:
         return IOT_HTTP_E_NOMEM;
@@ -406,6 +416,11 @@ finish(iot_http *h, CURLcode code, iot_http_error kind)
         break;
     case IOT_HTTP_E_ABORTED:
         h->message = "transfer aborted";
+        break;
+    case IOT_HTTP_E_CLOSED:
+        h->message = code == CURLE_ABORTED_BY_CALLBACK
+                         ? "connection closed before the response began"
+                         : (h->errbuf[0] ? h->errbuf : curl_easy_strerror(code));
         break;
     default:
         h->message = h->errbuf[0] ? h->errbuf : curl_easy_strerror(code);
@@ -550,6 +565,7 @@ iot_http_start(iot_http *h, const char *url, const char *const *headers,
     h->message = "";
     h->errbuf[0] = '\0';
     h->connected = 0;
+    h->sends = 0;
     h->t_start = h->last_activity = now_ns();
 
     for (i = 0; i < nheaders; i++) {

@@ -32,6 +32,7 @@
     X(duplicate_token, "duplicate_token")    \
     X(invalid_response, "invalid_response")  \
     X(timestamp, "timestamp")                \
+    X(success, "success")                    \
     X(lower, "lower")
 
 #define IOT_N_ENUMS 7   /* entries of iot_json_enum_values */
@@ -61,10 +62,13 @@ typedef struct {
  * New reference, or NULL with an exception set. */
 PyObject *iot_build_headers(iot_state *st, const iot_http_header *h, size_t n);
 
-/* The ResponseMetadata dict. Steals nothing; headers is borrowed.
+/* The ResponseMetadata dict, without RetryAttempts (botocore adds that
+ * last, after its retry handlers had their say). headers is borrowed.
  * New reference, or NULL with an exception set. */
-PyObject *iot_build_metadata(iot_state *st, long status, PyObject *headers,
-                             long retry_attempts);
+PyObject *iot_build_metadata(iot_state *st, long status, PyObject *headers);
+
+/* metadata["RetryAttempts"] = retry_attempts. 0, or -1 with an exception. */
+int iot_build_set_retries(iot_state *st, PyObject *metadata, long retry_attempts);
 
 /* The page dict {ResponseMetadata, jobs?, nextToken?} from a parsed page.
  * metadata is borrowed (the page takes its own reference).
@@ -77,10 +81,11 @@ PyObject *iot_build_page(const iot_build_ctx *ctx, const iot_page *page,
 /* errors.c -------------------------------------------------------------- */
 
 /* A transport failure. Asks controller.transport_error(kind, curl_code,
- * message, attempt), which raises the botocore exception (or, for a
+ * message, url, attempt), which raises the botocore exception (or, for a
  * retryable failure, returns the seconds to wait before the next attempt).
  * Returns the delay >= 0, or -1.0 with an exception set. */
-double iot_err_transport(iot_state *st, PyObject *controller, iot_http *h, long attempt);
+double iot_err_transport(iot_state *st, PyObject *controller, iot_http *h,
+                         const char *url, long attempt);
 
 /* An HTTP status >= 301. controller.http_error(status, headers, body,
  * attempt) raises the botocore ClientError (or returns a retry delay).

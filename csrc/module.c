@@ -200,8 +200,8 @@ core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
     if (headers == NULL) {
         goto done;
     }
-    metadata = iot_build_metadata(st, status, headers, 0);
-    if (metadata == NULL) {
+    metadata = iot_build_metadata(st, status, headers);
+    if (metadata == NULL || iot_build_set_retries(st, metadata, 0) < 0) {
         goto done;
     }
     /* the parser needs padding past the end: copy into an iot_buf */

@@ -14,6 +14,8 @@
  */
 #include "iotpager.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +29,24 @@ typedef struct {
     char *s;
     size_t n;
 } owned_str;
+
+/* The prefetch worker: one pthread per Pager, started on the first
+ * prefetch. It only drives iot_http_step (pure C, no Python), so it never
+ * needs the GIL. The main thread hands it a signed, started request and
+ * later waits for the result, in 50 ms slices, checking signals. */
+enum { W_IDLE = 0, W_RUNNING, W_DONE };
+
+typedef struct {
+    pthread_t thread;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int state;          /* W_*, under mu */
+    int quit;           /* under mu */
+    int cancel;         /* atomic: stop the transfer now */
+    int rc;             /* IOT_HTTP_DONE / IOT_HTTP_FAILED, under mu */
+    iot_http *http;     /* borrowed from the Pager */
+} worker;
 
 typedef struct {
     PyObject_HEAD
@@ -45,7 +65,17 @@ typedef struct {
     size_t nparams;
     owned_str token;           /* nextToken to send; s == NULL: none */
     int token_from_page;       /* token came from a page (not a StartingToken) */
-    PyObject *pending_dup;     /* strong: a repeated token, raised on the next call */
+    int dup_pending;           /* the page repeated the token that fetched it */
+    int success_hook;          /* call controller.success() for every page */
+    PyObject *pending_type;    /* strong: an error of the prefetch, raised on */
+    PyObject *pending_value;   /*   the next call, after the page was yielded */
+    PyObject *pending_tb;
+    int prefetch;              /* send the next request while the caller works */
+    long long max_items;       /* no prefetch once `items` reaches it; < 0: none */
+    long long skip;            /* jobs of the first page a StartingToken skips */
+    long long items;
+    int inflight;              /* a prefetched request is with the worker */
+    worker w;
     int finished;
     int busy;
     long pages;
@@ -268,6 +298,152 @@ done:
     return rc;
 }
 
+/* ---- the prefetch worker ------------------------------------------------ */
+
+static void *
+worker_main(void *arg)
+{
+    worker *w = arg;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        int rc = IOT_HTTP_RUNNING;
+        while (w->state != W_RUNNING && !w->quit) {
+            pthread_cond_wait(&w->cv, &w->mu);
+        }
+        if (w->quit) {
+            break;
+        }
+        pthread_mutex_unlock(&w->mu);
+        while (rc == IOT_HTTP_RUNNING) {
+            if (__atomic_load_n(&w->cancel, __ATOMIC_ACQUIRE)) {
+                iot_http_abort(w->http);
+                rc = IOT_HTTP_FAILED;
+                break;
+            }
+            rc = iot_http_step(w->http, 1000);
+        }
+        pthread_mutex_lock(&w->mu);
+        w->rc = rc;
+        w->state = W_DONE;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Hand the started request to the worker. 0, or -1 with an exception. */
+static int
+worker_run(worker *w, iot_http *http)
+{
+    if (!w->started) {
+        int err;
+        w->http = http;
+        w->state = W_IDLE;
+        w->quit = 0;
+        if (pthread_mutex_init(&w->mu, NULL) != 0) {
+            PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_mutex_init failed");
+            return -1;
+        }
+        if (pthread_cond_init(&w->cv, NULL) != 0) {
+            pthread_mutex_destroy(&w->mu);
+            PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_cond_init failed");
+            return -1;
+        }
+        err = pthread_create(&w->thread, NULL, worker_main, w);
+        if (err != 0) {
+            pthread_cond_destroy(&w->cv);
+            pthread_mutex_destroy(&w->mu);
+            errno = err;
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
+        w->started = 1;
+    }
+    __atomic_store_n(&w->cancel, 0, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&w->mu);
+    w->state = W_RUNNING;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+/* Stop a running transfer and wait until the worker has let go of it.
+ * Called with the GIL held; waits without it. */
+static void
+worker_cancel(worker *w)
+{
+    if (!w->started) {
+        return;
+    }
+    __atomic_store_n(&w->cancel, 1, __ATOMIC_RELEASE);
+    iot_http_wakeup(w->http);
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&w->mu);
+    while (w->state == W_RUNNING) {
+        pthread_cond_wait(&w->cv, &w->mu);
+    }
+    w->state = W_IDLE;
+    pthread_mutex_unlock(&w->mu);
+    Py_END_ALLOW_THREADS
+}
+
+/* Wait for the worker's transfer: IOT_HTTP_DONE / IOT_HTTP_FAILED, or -1
+ * with an exception (a signal: the transfer is then cancelled). */
+static int
+worker_wait(worker *w)
+{
+    for (;;) {
+        int done, rc = 0;
+        Py_BEGIN_ALLOW_THREADS
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += STEP_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec += 1;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&w->mu);
+        if (w->state == W_RUNNING) {
+            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        }
+        done = w->state == W_DONE;
+        if (done) {
+            rc = w->rc;
+            w->state = W_IDLE;
+        }
+        pthread_mutex_unlock(&w->mu);
+        Py_END_ALLOW_THREADS
+        if (done) {
+            return rc;
+        }
+        if (PyErr_CheckSignals() < 0) {
+            worker_cancel(w);
+            return -1;
+        }
+    }
+}
+
+/* End the worker thread (close, dealloc). */
+static void
+worker_stop(worker *w)
+{
+    if (!w->started) {
+        return;
+    }
+    worker_cancel(w);
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    Py_BEGIN_ALLOW_THREADS
+    pthread_join(w->thread, NULL);
+    Py_END_ALLOW_THREADS
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    w->started = 0;
+}
+
 /* Drive the transfer: the GIL is released for each slice; signals are
  * checked between slices. IOT_HTTP_DONE / IOT_HTTP_FAILED, or -1 with an
  * exception (KeyboardInterrupt): the transfer is then aborted. */
@@ -325,15 +501,22 @@ fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
         long status;
         int rc;
 
-        if (start_request(self, st) < 0) {
-            return -1;
+        if (attempt == 0 && self->inflight) {
+            self->inflight = 0;
+            rc = worker_wait(&self->w);
         }
-        rc = run_transfer(self);
+        else {
+            if (start_request(self, st) < 0) {
+                return -1;
+            }
+            rc = run_transfer(self);
+        }
         if (rc < 0) {
             return -1;
         }
         if (rc == IOT_HTTP_FAILED) {
-            delay = iot_err_transport(st, self->controller, self->http, attempt);
+            delay = iot_err_transport(st, self->controller, self->http, self->url.data,
+                                      attempt);
         }
         else {
             self->bytes += (long long)iot_http_body(self->http)->len;
@@ -362,10 +545,71 @@ fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
     }
 }
 
-/* Decide what follows a page with this nextToken value (borrowed, may be
- * NULL), by botocore's rules: a falsy token ends the listing; the token that
- * fetched this page, received again, is an error on the next call.
- * 0, or -1 with an exception set. */
+/* Keep an exception for the next call: the page it follows is yielded
+ * first, as botocore yields a page before the next request fails. */
+static void
+defer_error(Pager *self)
+{
+    Py_CLEAR(self->pending_type);
+    Py_CLEAR(self->pending_value);
+    Py_CLEAR(self->pending_tb);
+    PyErr_Fetch(&self->pending_type, &self->pending_value, &self->pending_tb);
+}
+
+/* Right after parsing, before the page is built: what follows a page whose
+ * nextToken is a plain JSON string, by botocore's rules (an empty or
+ * missing token ends the listing; the token that fetched this page, sent
+ * back again, is a PaginationError on the next call). When it continues
+ * and prefetch is on (and MaxItems still wants jobs), the next request is
+ * signed and handed to the worker now, so it travels while the page is
+ * built and used. Returns 1 when decided, 0 for a token of another kind
+ * (advance() decides after building), -1 with an exception set. */
+static int
+advance_c(Pager *self, iot_state *st)
+{
+    const iot_value *v = &self->page.next_token;
+    const char *s;
+    char *copy;
+
+    if (v->kind == IOT_V_ABSENT || v->kind == IOT_V_NULL) {
+        self->finished = 1;
+        return 1;
+    }
+    if (v->kind != IOT_V_STRING) {
+        return 0;
+    }
+    if (v->len == 0) {
+        self->finished = 1;
+        return 1;
+    }
+    s = self->page.arena.data + v->u.off;
+    if (self->token_from_page && self->token.s != NULL && self->token.n == v->len &&
+        memcmp(self->token.s, s, v->len) == 0) {
+        self->dup_pending = 1;
+        return 1;
+    }
+    copy = dup_str(s, v->len);
+    if (copy == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    free_token(self);
+    self->token.s = copy;
+    self->token.n = v->len;
+    self->token_from_page = 1;
+    if (self->prefetch && (self->max_items < 0 || self->items < self->max_items)) {
+        if (start_request(self, st) < 0 || worker_run(&self->w, self->http) < 0) {
+            defer_error(self);
+            return 1;
+        }
+        self->inflight = 1;
+    }
+    return 1;
+}
+
+/* After the page is built, for a nextToken that is not a plain JSON string
+ * (value borrowed, may be NULL): botocore's truthiness decides; a non-str
+ * token is an invalid response. 0, or -1 with an exception set. */
 static int
 advance(Pager *self, iot_state *st, PyObject *token, PyObject *metadata)
 {
@@ -387,26 +631,10 @@ advance(Pager *self, iot_state *st, PyObject *token, PyObject *metadata)
         /* botocore would send it and fail parameter validation; say what
          * is wrong with the response instead */
         self->finished = 1;
-        return iot_err_invalid(st, self->controller, "nextToken is not a string",
-                               "$.nextToken", metadata);
-    }
-    if (self->token_from_page && self->token.s != NULL) {
-        Py_ssize_t n;
-        const char *s = PyUnicode_AsUTF8AndSize(token, &n);
-        if (s == NULL) {
-            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
-                return -1;
-            }
-            PyErr_Clear();   /* lone surrogates: see below */
-            free_token(self);
-            self->finished = 1;
-            return 0;
-        }
-        if ((size_t)n == self->token.n && memcmp(s, self->token.s, (size_t)n) == 0) {
-            Py_INCREF(token);
-            self->pending_dup = token;
-            return 0;
-        }
+        iot_err_invalid(st, self->controller, "nextToken is not a string",
+                        "$.nextToken", metadata);
+        defer_error(self);   /* the page is yielded first: no job is lost */
+        return 0;
     }
     free_token(self);
     if (copy_utf8(token, "nextToken", &self->token) < 0) {
@@ -430,8 +658,8 @@ pager_next(Pager *self)
     PyObject *headers = NULL, *metadata = NULL, *page = NULL, *token = NULL;
     iot_build_ctx ctx;
     iot_buf *body;
-    long attempt = 0;
-    int jerr;
+    long attempt = 0, status;
+    int jerr, decided;
 
     if (st == NULL) {
         return NULL;
@@ -442,10 +670,20 @@ pager_next(Pager *self)
                         "in another thread");
         return NULL;
     }
-    if (self->pending_dup != NULL) {
-        PyObject *dup = self->pending_dup, *r;
-        self->pending_dup = NULL;
+    if (self->pending_type != NULL) {
         self->finished = 1;
+        PyErr_Restore(self->pending_type, self->pending_value, self->pending_tb);
+        self->pending_type = self->pending_value = self->pending_tb = NULL;
+        return NULL;
+    }
+    if (self->dup_pending) {
+        PyObject *dup, *r;
+        self->dup_pending = 0;
+        self->finished = 1;
+        dup = PyUnicode_DecodeUTF8(self->token.s, (Py_ssize_t)self->token.n, "strict");
+        if (dup == NULL) {
+            return NULL;
+        }
         r = PyObject_CallMethodOneArg(self->controller, st->s_duplicate_token, dup);
         Py_DECREF(dup);
         Py_XDECREF(r);
@@ -461,7 +699,8 @@ pager_next(Pager *self)
     if (fetch(self, st, &headers, &attempt) < 0) {
         goto error;
     }
-    metadata = iot_build_metadata(st, iot_http_status(self->http), headers, attempt);
+    status = iot_http_status(self->http);   /* before a prefetch reuses the handle */
+    metadata = iot_build_metadata(st, status, headers);
     if (metadata == NULL) {
         goto error;
     }
@@ -492,6 +731,17 @@ pager_next(Pager *self)
         }
         goto error;
     }
+    {
+        long long n = (long long)self->page.njobs;
+        if (self->pages == 0 && self->skip > 0) {
+            n = n > self->skip ? n - self->skip : 0;
+        }
+        self->items += n;
+    }
+    decided = advance_c(self, st);
+    if (decided < 0) {
+        goto error;
+    }
     ctx.st = st;
     ctx.tz = &self->tz;
     ctx.controller = self->controller;
@@ -500,7 +750,21 @@ pager_next(Pager *self)
         goto error;
     }
     self->pages++;
-    if (advance(self, st, token, metadata) < 0) {
+    if (!decided && advance(self, st, token, metadata) < 0) {
+        goto error;
+    }
+    /* botocore's endpoint asks its retry handlers about successes too
+     * (standard mode gives back retry quota, a retried request may be
+     * marked MaxAttemptsReached); legacy mode only cares after a retry */
+    if (self->success_hook || attempt > 0) {
+        PyObject *r = PyObject_CallMethod(self->controller, "success", "lOOl",
+                                          status, headers, page, attempt);
+        if (r == NULL) {
+            goto error;
+        }
+        Py_DECREF(r);
+    }
+    if (iot_build_set_retries(st, metadata, attempt) < 0) {
         goto error;
     }
     Py_DECREF(headers);
@@ -511,6 +775,13 @@ pager_next(Pager *self)
 error:
     /* like a generator that raised: the listing is over */
     self->finished = 1;
+    if (self->inflight) {
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        worker_cancel(&self->w);
+        PyErr_Restore(t, v, tb);
+        self->inflight = 0;
+    }
     self->busy = 0;
     Py_XDECREF(headers);
     Py_XDECREF(metadata);
@@ -589,24 +860,29 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {
         "controller", "endpoint", "host", "region", "params", "next_token",
         "tz_mode", "tzinfo", "service", "path", "connect_timeout", "read_timeout",
-        "verify", "ca_bundle", "proxy", "user_agent", "max_body", NULL};
+        "verify", "ca_bundle", "proxy", "user_agent", "max_body", "prefetch",
+        "max_items", "skip", "success_hook", NULL};
     PyObject *controller, *params, *next_token, *tzinfo;
     const char *endpoint, *host, *region, *service = "iot", *path = "/jobs";
     const char *ca_bundle = NULL, *proxy = NULL, *user_agent = NULL;
     double connect_timeout = 60.0, read_timeout = 60.0;
     int verify = 1, tz_mode;
     Py_ssize_t max_body = 64 * 1024 * 1024;
+    int prefetch = 1;
+    long long max_items = -1, skip = 0;
+    int success_hook = 0;
     iot_http_config cfg;
 
     if (self->http != NULL || self->controller != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "iotpager: Pager.__init__ called twice");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzzn:Pager", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLp:Pager", kwlist,
                                      &controller, &endpoint, &host, &region, &params,
                                      &next_token, &tz_mode, &tzinfo, &service, &path,
                                      &connect_timeout, &read_timeout, &verify,
-                                     &ca_bundle, &proxy, &user_agent, &max_body)) {
+                                     &ca_bundle, &proxy, &user_agent, &max_body,
+                                     &prefetch, &max_items, &skip, &success_hook)) {
         return -1;
     }
     if (tz_mode != IOT_TZ_LOCAL && tz_mode != IOT_TZ_UTC) {
@@ -617,6 +893,10 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "iotpager: max_body must be >= 0");
         return -1;
     }
+    self->prefetch = prefetch;
+    self->success_hook = success_hook;
+    self->max_items = max_items;
+    self->skip = skip;
     Py_INCREF(controller);
     self->controller = controller;
     if (iot_tz_setup(&self->tz, tz_mode, tzinfo) < 0) {
@@ -675,6 +955,8 @@ pager_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 static void
 release_c(Pager *self)
 {
+    worker_stop(&self->w);
+    self->inflight = 0;
     if (self->http != NULL) {
         iot_http_free(self->http);
         self->http = NULL;
@@ -690,7 +972,9 @@ pager_traverse(Pager *self, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->controller);
     Py_VISIT(self->tz.tzinfo);
-    Py_VISIT(self->pending_dup);
+    Py_VISIT(self->pending_type);
+    Py_VISIT(self->pending_value);
+    Py_VISIT(self->pending_tb);
     return 0;
 }
 
@@ -698,7 +982,9 @@ static int
 pager_clear(Pager *self)
 {
     Py_CLEAR(self->controller);
-    Py_CLEAR(self->pending_dup);
+    Py_CLEAR(self->pending_type);
+    Py_CLEAR(self->pending_value);
+    Py_CLEAR(self->pending_tb);
     iot_tz_clear(&self->tz);
     return 0;
 }
@@ -738,7 +1024,10 @@ pager_close(Pager *self, PyObject *Py_UNUSED(ignored))
         return NULL;
     }
     self->finished = 1;
-    Py_CLEAR(self->pending_dup);
+    self->dup_pending = 0;
+    Py_CLEAR(self->pending_type);
+    Py_CLEAR(self->pending_value);
+    Py_CLEAR(self->pending_tb);
     release_c(self);
     Py_RETURN_NONE;
 }
@@ -762,7 +1051,7 @@ pager_get_stats(Pager *self, void *Py_UNUSED(closure))
 static PyObject *
 pager_get_finished(Pager *self, void *Py_UNUSED(closure))
 {
-    return PyBool_FromLong(self->finished && self->pending_dup == NULL);
+    return PyBool_FromLong(self->finished && !self->dup_pending && self->pending_type == NULL);
 }
 
 static PyMethodDef pager_methods[] = {

@@ -267,9 +267,33 @@ def test_server_closing_an_idle_connection_is_not_an_error(http_tool, server):
         send_ok(conn, b"bye")
         return False  # closes without "Connection: close", as idle timeouts do
 
-    results = run_tool(http_tool, [server.url("/ok-then-close"), server.url("/ok")])
+    # the pause lets the server's FIN arrive first, as with a real idle
+    # timeout: libcurl then sees the dead connection and opens a new one
+    results = run_tool(http_tool, [server.url("/ok-then-close"), server.url("/ok")],
+                       "--pause-ms", 200)
     assert [(kind_name(r), r["body"]) for r in results] == [("OK", "bye"), ("OK", "hello")]
     assert server.connections == 2
+
+
+def test_reused_connection_closed_before_the_answer_is_not_resent(http_tool, server):
+    """A kept-alive connection that dies after the request went out: libcurl
+    would send the request again by itself; botocore (urllib3 with retries
+    off) reports a closed connection and lets its retry handler count the
+    attempt. http.c does the same: CLOSED, and the request is sent once."""
+    state = {"n": 0}
+
+    @server.route("/once")
+    def once(conn, req):
+        state["n"] += 1
+        if state["n"] == 1:
+            send_ok(conn, b"first")
+            return True
+        return False  # the request arrived on the reused connection: close, no answer
+
+    results = run_tool(http_tool, [server.url("/once"), server.url("/once")])
+    assert kind_name(results[0]) == "OK"
+    assert kind_name(results[1]) == "CLOSED", results[1]
+    assert state["n"] == 2   # not re-sent on a new connection
 
 
 def test_request_headers(http_tool, server):

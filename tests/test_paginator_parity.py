@@ -147,7 +147,15 @@ def assert_same_error(want, got):
     if hasattr(want, "operation_name"):
         assert got.operation_name == want.operation_name
     if hasattr(want, "kwargs"):
-        assert got.kwargs == want.kwargs
+        # A documented difference (README): for connection errors botocore's
+        # kwargs["error"] is the urllib3 exception object underneath, and
+        # iotpager's is libcurl's message (a str); str(e) and the class match.
+        if "error" in want.kwargs and not isinstance(want.kwargs["error"], str):
+            assert isinstance(got.kwargs.get("error"), str) and got.kwargs["error"]
+            assert {k: v for k, v in got.kwargs.items() if k != "error"} == \
+                {k: v for k, v in want.kwargs.items() if k != "error"}
+        else:
+            assert got.kwargs == want.kwargs
 
 
 def assert_same_run(b, i, *, same_requests=True):
@@ -465,10 +473,13 @@ def test_iterating_the_same_page_iterator_twice(srv, boto_client, cfg):
     assert iq == bq
 
 
-def test_partial_iteration_then_again(srv, boto_client):
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_partial_iteration_then_again(srv, boto_client, prefetch):
     """One page through a first generator, then a full second iteration, then the rest of the first."""
     results = []
-    for make in (boto_paginator, iot_paginator):
+    makers = (boto_paginator,
+              lambda c: iotpager.get_paginator(c, "list_jobs", prefetch=prefetch))
+    for make in makers:
         start = len(srv.requests)
         it = make(boto_client).paginate(PaginationConfig={"PageSize": 20})
         g1 = iter(it)
@@ -482,7 +493,16 @@ def test_partial_iteration_then_again(srv, boto_client):
     assert_same_error(b[2], i[2])
     assert_same(b[3], i[3], "rest of the first generator")
     assert_same_error(b[4], i[4])
-    assert b[5] == i[5]
+    if not prefetch:
+        assert b[5] == i[5]
+    else:
+        # prefetch sends the next page's request early; when botocore's loop
+        # then restarts elsewhere, that early request was spent for nothing:
+        # every request botocore made is still made, in order, plus those
+        extra = list(i[5])
+        for q in b[5]:
+            assert q in extra, (q, extra)
+            del extra[:extra.index(q) + 1]
 
 
 # --------------------------------------------------------------------------

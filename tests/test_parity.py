@@ -537,7 +537,6 @@ NOT_A_PAGE = {
     "jobs_object": b'{"jobs":{"jobId":"a"}}',
     "jobs_string": b'{"jobs":"abc"}',
     "job_not_object": b'{"jobs":[1]}',
-    "next_token_number": b'{"jobs":[],"nextToken":5}',
 }
 
 
@@ -553,6 +552,8 @@ def test_not_a_page_is_invalid_response_error(srv, boto_client, case):
     want, got = scripted(srv, boto_client, actions)
     assert isinstance(got.error, iotpager.InvalidResponseError), got.error
     assert isinstance(got.error, ResponseParserError)
+    # a page whose only fault is its nextToken is still yielded (its jobs are
+    # good, and botocore yields it too); the error follows it
     assert_same(want.pages[:1], got.pages, "the page before the bad one")
     assert got.error.status == 200
     assert got.error.request_id == srv.response_ids(got.requests[1]["path"])[0]
@@ -560,6 +561,15 @@ def test_not_a_page_is_invalid_response_error(srv, boto_client, case):
     assert got.error.request_id in str(got.error)
     # and botocore really does lose the jobs there: it raises, or yields a page without any
     assert want.error is not None or "jobs" not in want.pages[1], want.pages[1:]
+
+
+def test_next_token_not_a_string_as_botocore(srv, boto_client):
+    """A nextToken that is a number: the page is yielded (its jobs are good),
+    then the next request fails parameter validation, in both."""
+    actions = [{"status": 200, "body": body(J(jobId='"first"'), extra=',"nextToken":5')}]
+    want, got = scripted(srv, boto_client, actions)
+    assert type(want.error).__name__ == "ParamValidationError"
+    assert_same_outcome(want, got)
 
 
 def test_accept_encoding_is_a_documented_difference(srv, boto_client):
@@ -727,7 +737,10 @@ def test_refreshing_credentials_mid_listing(srv, kind, tmp_path, monkeypatch):
         creds, calls = _Switchable(holder), None
     client = _client_with_credentials(srv, creds, tmp_path, monkeypatch)
     outcomes = []
-    for paginator in (client.get_paginator("list_jobs"), make_iot_paginator(client)):
+    # prefetch off: with it on, the next request is signed as soon as the
+    # previous page is parsed, with the credentials current at that moment
+    for paginator in (client.get_paginator("list_jobs"),
+                      iotpager.get_paginator(client, "list_jobs", prefetch=False)):
         holder[0] = OLD
         srv.credentials = OLD
         r0 = len(srv.requests)

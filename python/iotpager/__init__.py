@@ -44,6 +44,7 @@ def get_paginator(
     *,
     tz: str = "local",
     max_body: int = DEFAULT_MAX_BODY,
+    prefetch: bool = True,
 ) -> Paginator:
     """An accelerated paginator for a boto3/botocore IoT client.
 
@@ -54,16 +55,20 @@ def get_paginator(
     tz: 'local' (default) gives datetimes in dateutil's tzlocal(), as
     botocore does; 'utc' gives datetime.timezone.utc.
     max_body: the largest response body accepted, in bytes.
+    prefetch: send the next page's request as soon as its nextToken is
+    parsed, on a C thread, while the caller works on the current page
+    (never past what MaxItems needs).
     """
     _check_operation(operation_name)
     if getattr(getattr(client, "meta", None), "service_model", None) is None or (
         client.meta.service_model.service_name != "iot"
     ):
         raise TypeError("iotpager.get_paginator needs a boto3/botocore 'iot' client")
-    return Paginator(client, tz=tz, max_body=max_body)
+    return Paginator(client, tz=tz, max_body=max_body, prefetch=prefetch)
 
 
-def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BODY) -> Any:
+def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
+               prefetch: bool = True) -> Any:
     """Make a boto3 IoT client list jobs through iotpager; returns the same client.
 
     Afterwards ``client.get_paginator("list_jobs")`` and ``client.list_jobs(...)``
@@ -72,7 +77,7 @@ def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BO
     """
     get_paginator(client, tz=tz, max_body=max_body)  # checks the client and tz
     state = client.__dict__.get("_iotpager_options")
-    client.__dict__["_iotpager_options"] = {"tz": tz, "max_body": max_body}
+    client.__dict__["_iotpager_options"] = {"tz": tz, "max_body": max_body, "prefetch": prefetch}
     if state is not None:
         return client
     boto_get_paginator = client.get_paginator
@@ -112,6 +117,7 @@ class Client:
         *,
         tz: str = "local",
         max_body: int = DEFAULT_MAX_BODY,
+        prefetch: bool = True,
         verify: Any = None,
     ):
         import boto3.session
@@ -129,6 +135,7 @@ class Client:
         )
         self._tz = tz
         self._max_body = max_body
+        self._prefetch = prefetch
         get_paginator(self._boto_client, tz=tz, max_body=max_body)  # validates tz
 
     @property
@@ -144,7 +151,8 @@ class Client:
 
     def get_paginator(self, operation_name: str) -> Paginator:
         return get_paginator(
-            self._boto_client, operation_name, tz=self._tz, max_body=self._max_body
+            self._boto_client, operation_name, tz=self._tz, max_body=self._max_body,
+            prefetch=self._prefetch,
         )
 
     def list_jobs(self, **kwargs):

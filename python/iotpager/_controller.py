@@ -32,6 +32,7 @@ from typing import Any
 import botocore.awsrequest
 import botocore.exceptions
 import botocore.parsers
+import botocore.serialize
 import botocore.utils
 from botocore.hooks import first_non_none_response
 
@@ -50,7 +51,24 @@ class Controller:
         self._operation_model = client.meta.service_model.operation_model(_OPERATION)
         service_id = self._operation_model.service_model.service_id.hyphenize()
         self._retry_event = f"needs-retry.{service_id}.{_OPERATION}"
+        self._after_call_event = f"after-call.{service_id}.{_OPERATION}"
         self._request_dict = None
+        retries = getattr(client.meta.config, "retries", None) or {}
+        # legacy handlers have nothing to say about a first-try success
+        self.success_hook = retries.get("mode", "legacy") != "legacy"
+        self.request_kwargs = None   # set by the engine for each page
+
+    def _request_url(self) -> str:
+        """The URL botocore would have requested for the current page."""
+        if self.request_kwargs is None:
+            return self._endpoint_url
+        try:
+            serializer = botocore.serialize.create_serializer("rest-json", include_validation=False)
+            request_dict = serializer.serialize_to_request(self.request_kwargs, self._operation_model)
+            botocore.awsrequest.prepare_request_dict(request_dict, endpoint_url=self._endpoint_url)
+            return request_dict["url"]
+        except Exception:  # the message only; never hide the real error
+            return self._endpoint_url
 
     # -- retries ---------------------------------------------------------------
 
@@ -112,13 +130,15 @@ class Controller:
         # MaxAttemptsReached the retry handler added
         if "ResponseMetadata" in parsed:
             parsed["ResponseMetadata"]["RetryAttempts"] = attempt
+        self._after_call(http_response, parsed)
+        self._request_dict = None
         error_info = parsed.get("Error", {})
         error_code = error_info.get("QueryErrorCode") or error_info.get("Code")
         error_class = self._client.exceptions.from_code(error_code)
         raise error_class(parsed, _OPERATION)
 
     def _transport_exception(self, kind: str, curl_code: int, message: str):
-        url = self._endpoint_url
+        url = self._request_url()
         exc = botocore.exceptions
         if kind == "connect":
             return exc.EndpointConnectionError(endpoint_url=url, error=message)
@@ -136,13 +156,35 @@ class Controller:
             return InvalidResponseError(message, "$", None, None)
         return exc.HTTPClientError(error=f"{message} (curl error {curl_code})")
 
-    def transport_error(self, kind: str, curl_code: int, message: str, attempt: int) -> float:
+    def transport_error(self, kind: str, curl_code: int, message: str, url: str,
+                        attempt: int) -> float:
         error = self._transport_exception(kind, curl_code, message)
         if not isinstance(error, InvalidResponseError):
             delay = self._retry_delay(attempt, exception=error)
             if delay is not None:
                 return delay
         raise error
+
+    def success(self, status: int, headers: dict, page: dict, attempt: int) -> None:
+        """A 2xx page, shown to the retry handlers as botocore's endpoint does."""
+        http_response = botocore.awsrequest.AWSResponse(
+            self._endpoint_url, status, headers, _Raw(b"")
+        )
+        self._retry_delay(attempt, response=(http_response, page))
+        self._after_call(http_response, page)
+        self._request_dict = None
+
+    def _after_call(self, http_response, parsed) -> None:
+        """botocore's client emits after-call for every response it got (the
+        standard retry mode gives retry quota back there)."""
+        context = self._request_dict["context"] if self._request_dict else {}
+        self._client.meta.events.emit(
+            self._after_call_event,
+            http_response=http_response,
+            parsed=parsed,
+            model=self._operation_model,
+            context=context,
+        )
 
     def invalid_response(self, reason: str, path: str, metadata) -> float:
         status = request_id = None

@@ -53,16 +53,28 @@ def _serialize(value: Any) -> str:
 class _Engine:
     """Stands in for ``client.list_jobs`` inside botocore's PageIterator."""
 
-    def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY):
+    def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
+                 prefetch: bool = True):
         self._client = client
         self._tz = _check_tz(tz)
         self._max_body = int(max_body)
+        self._prefetch = bool(prefetch)
+        self._max_items = None   # botocore's MaxItems, so prefetch stops in time
+        self._skip = 0           # jobs a StartingToken skips on the first page
+        self._yielded = 0        # jobs handed to botocore's loop so far
         self._operation_model = client.meta.service_model.operation_model(OPERATION)
         self._transport = None
         self._pager: Optional[Any] = None
         self._pager_key: Optional[tuple] = None
+        self._controller: Optional[Controller] = None
 
-    def _new_pager(self, params, token):
+    def set_limits(self, max_items, skip):
+        """MaxItems and the StartingToken's offset of the listing to come."""
+        self._max_items = max_items
+        self._skip = skip if isinstance(skip, int) and skip > 0 else 0
+        self._yielded = 0
+
+    def _new_pager(self, params, token, first=True):
         if self._transport is None:
             self._transport = transport_from_client(self._client, OPERATION)
         t = self._transport
@@ -71,6 +83,7 @@ class _Engine:
         else:
             tz_mode, tzinfo = _core.TZ_LOCAL, tzlocal()
         controller = Controller(self._client, self._tz, self._client.meta.endpoint_url)
+        self._controller = controller
         return _core.Pager(
             controller,
             t.endpoint,
@@ -89,6 +102,10 @@ class _Engine:
             proxy=t.proxy,
             user_agent=t.user_agent,
             max_body=self._max_body,
+            prefetch=self._prefetch,
+            max_items=-1 if self._max_items is None else max(self._max_items - self._yielded, 0),
+            skip=self._skip if first else 0,
+            success_hook=controller.success_hook,
         )
 
     def _wire_params(self, kwargs):
@@ -108,23 +125,39 @@ class _Engine:
         if token is not None:
             token = _serialize(token)
         pager = self._pager
+        pending = None if pager is None else pager.next_token
+        if pending == "None":
+            pending = None   # the C core, like botocore, does not send 'None'
         if (
             pager is None
             or pager.finished
             or self._pager_key != params
-            or pager.next_token != token
+            or pending != (None if token == "None" else token)
         ):
             if pager is not None:
                 pager.close()
-            self._pager = pager = self._new_pager(list(params), token)
+            self._pager = pager = self._new_pager(list(params), token, self._yielded == 0)
             self._pager_key = params
-        return next(pager)
+        self._controller.request_kwargs = kwargs
+        page = next(pager)
+        jobs = page.get("jobs")
+        if isinstance(jobs, list):
+            n = len(jobs)
+            if self._yielded == 0 and self._skip:
+                n = max(n - self._skip, 0)
+            self._yielded += n
+        return page
 
     def one_page(self, **kwargs):
         """One ListJobs call (Client.list_jobs): a fresh C iterator, one page."""
         params = self._wire_params(kwargs)
         token = kwargs.get("nextToken")
-        pager = self._new_pager(list(params), None if token is None else _serialize(token))
+        prefetch, self._prefetch = self._prefetch, False   # one page: nothing to prefetch
+        try:
+            pager = self._new_pager(list(params), None if token is None else _serialize(token))
+        finally:
+            self._prefetch = prefetch
+        self._controller.request_kwargs = kwargs
         try:
             return next(pager)
         finally:
@@ -139,6 +172,16 @@ class _Engine:
 class PageIterator(botocore.paginate.PageIterator):
     """botocore's PageIterator, fed by the C engine."""
 
+    def __iter__(self):
+        skip = 0
+        if self._starting_token is not None:
+            try:
+                skip = self._parse_starting_token()[1]
+            except Exception:  # botocore's own __iter__ raises it just below
+                skip = 0
+        self._method.set_limits(self._max_items, skip)
+        yield from super().__iter__()
+
     def close(self):
         """Release the connection and buffers of the C iterator now."""
         self._method.close()
@@ -149,15 +192,17 @@ class Paginator(botocore.paginate.Paginator):
 
     PAGE_ITERATOR_CLS = PageIterator
 
-    def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY):
+    def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
+                 prefetch: bool = True):
         self._client = client
         self._tz = _check_tz(tz)
         self._max_body = max_body
+        self._prefetch = prefetch
         model = client.meta.service_model.operation_model(OPERATION)
         super().__init__(self._make_engine(), _pagination_config(), model)
 
     def _make_engine(self):
-        return _Engine(self._client, self._tz, self._max_body)
+        return _Engine(self._client, self._tz, self._max_body, self._prefetch)
 
     def paginate(self, **kwargs):
         # each PageIterator gets an engine (and C iterator) of its own

@@ -156,8 +156,8 @@ main(int argc, char **argv)
     waker w = {NULL, -1, 0};
     pthread_t thread;
     int have_thread = 0, status = 2, argi = 1, r;
-    long step_ms = 50, v;
-    double t0;
+    long step_ms = 50, pause_ms = 0, v;
+    double t0 = 0;
 
     cfg.verify = 1;
     cfg.proxy = "";
@@ -193,6 +193,9 @@ main(int argc, char **argv)
         else if (strcmp(opt, "--wakeup-after-ms") == 0) {
             w.after_ms = v;
         }
+        else if (strcmp(opt, "--pause-ms") == 0) {
+            pause_ms = v;
+        }
         else {
             goto usage;
         }
@@ -218,6 +221,12 @@ main(int argc, char **argv)
         have_thread = 1;
     }
     for (; argi < argc; argi++) {
+        if (pause_ms > 0 && t0 > 0) {
+            struct timespec ps;
+            ps.tv_sec = pause_ms / 1000;
+            ps.tv_nsec = (pause_ms % 1000) * 1000000L;
+            nanosleep(&ps, NULL);
+        }
         t0 = now_ms();
         if (iot_http_start(h, argv[argi], headers, nheaders) == 0) {
             while ((r = iot_http_step(h, (int)step_ms)) == IOT_HTTP_RUNNING) {
