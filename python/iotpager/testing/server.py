@@ -598,6 +598,11 @@ class ListJobsServer:
         with self._lock:
             del self.requests[:]
 
+    def open_connections(self):
+        """How many client connections are open right now."""
+        with self._lock:
+            return len(self._conns)
+
     def public_jobs(self):
         return [public_job(j) for j in self.jobs]
 
