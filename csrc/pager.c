@@ -80,7 +80,10 @@ typedef struct {
     int busy;
     long pages;
     long requests;
+    long retries;
+    long long jobs;
     long long bytes;
+    int log_requests;          /* call controller.log_request() per request */
     iot_buf url;               /* reused request buffers */
     iot_buf query;
     iot_buf auth;
@@ -486,6 +489,26 @@ sleep_interruptibly(double seconds)
     return 0;
 }
 
+/* controller.log_request(method, target, status, bytes, seconds, attempt,
+ * error): one DEBUG line per request when the iotpager logger wants it.
+ * The target is the path and query; no header, so no credential. */
+static int
+log_request(Pager *self, iot_state *st, int rc, long attempt)
+{
+    const char *target = self->url.data ? self->url.data + strlen(self->endpoint) : "";
+    PyObject *r = PyObject_CallMethod(
+        self->controller, "log_request", "sslndls", "GET", target,
+        rc == IOT_HTTP_DONE ? iot_http_status(self->http) : 0L,
+        (Py_ssize_t)iot_http_body(self->http)->len, iot_http_total_seconds(self->http),
+        attempt, rc == IOT_HTTP_DONE ? "" : iot_http_error_message(self->http));
+    (void)st;
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
 /* Fetch one page, with the controller's retries. On success the response
  * is in self->http and *headers_out and *attempt_out are set (new reference).
  * 0, or -1 with an exception set. */
@@ -512,6 +535,9 @@ fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
             rc = run_transfer(self);
         }
         if (rc < 0) {
+            return -1;
+        }
+        if (self->log_requests && log_request(self, st, rc, attempt) < 0) {
             return -1;
         }
         if (rc == IOT_HTTP_FAILED) {
@@ -542,6 +568,7 @@ fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
             return -1;
         }
         attempt++;
+        self->retries++;
     }
 }
 
@@ -750,6 +777,7 @@ pager_next(Pager *self)
         goto error;
     }
     self->pages++;
+    self->jobs += (long long)self->page.njobs;
     if (!decided && advance(self, st, token, metadata) < 0) {
         goto error;
     }
@@ -861,7 +889,7 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
         "controller", "endpoint", "host", "region", "params", "next_token",
         "tz_mode", "tzinfo", "service", "path", "connect_timeout", "read_timeout",
         "verify", "ca_bundle", "proxy", "user_agent", "max_body", "prefetch",
-        "max_items", "skip", "success_hook", NULL};
+        "max_items", "skip", "success_hook", "log_requests", NULL};
     PyObject *controller, *params, *next_token, *tzinfo;
     const char *endpoint, *host, *region, *service = "iot", *path = "/jobs";
     const char *ca_bundle = NULL, *proxy = NULL, *user_agent = NULL;
@@ -870,19 +898,20 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
     Py_ssize_t max_body = 64 * 1024 * 1024;
     int prefetch = 1;
     long long max_items = -1, skip = 0;
-    int success_hook = 0;
+    int success_hook = 0, log_requests = 0;
     iot_http_config cfg;
 
     if (self->http != NULL || self->controller != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "iotpager: Pager.__init__ called twice");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLp:Pager", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLpp:Pager", kwlist,
                                      &controller, &endpoint, &host, &region, &params,
                                      &next_token, &tz_mode, &tzinfo, &service, &path,
                                      &connect_timeout, &read_timeout, &verify,
                                      &ca_bundle, &proxy, &user_agent, &max_body,
-                                     &prefetch, &max_items, &skip, &success_hook)) {
+                                     &prefetch, &max_items, &skip, &success_hook,
+                                     &log_requests)) {
         return -1;
     }
     if (tz_mode != IOT_TZ_LOCAL && tz_mode != IOT_TZ_UTC) {
@@ -895,6 +924,7 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
     }
     self->prefetch = prefetch;
     self->success_hook = success_hook;
+    self->log_requests = log_requests;
     self->max_items = max_items;
     self->skip = skip;
     Py_INCREF(controller);
@@ -1044,8 +1074,9 @@ pager_get_next_token(Pager *self, void *Py_UNUSED(closure))
 static PyObject *
 pager_get_stats(Pager *self, void *Py_UNUSED(closure))
 {
-    return Py_BuildValue("{s:l,s:l,s:L}", "pages", self->pages, "requests",
-                         self->requests, "bytes", self->bytes);
+    return Py_BuildValue("{s:l,s:L,s:L,s:l,s:l}", "pages", self->pages, "jobs", self->jobs,
+                         "bytes", self->bytes, "requests", self->requests, "retries",
+                         self->retries);
 }
 
 static PyObject *
@@ -1062,7 +1093,8 @@ static PyMethodDef pager_methods[] = {
 static PyGetSetDef pager_getset[] = {
     {"next_token", (getter)pager_get_next_token, NULL,
      "The nextToken the next request will send (None: none).", NULL},
-    {"stats", (getter)pager_get_stats, NULL, "Counters: pages, requests, bytes.", NULL},
+    {"stats", (getter)pager_get_stats, NULL,
+     "Counters: pages, jobs, bytes, requests, retries.", NULL},
     {"finished", (getter)pager_get_finished, NULL, "True once the listing has ended.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

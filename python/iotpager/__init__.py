@@ -45,6 +45,7 @@ def get_paginator(
     tz: str = "local",
     max_body: int = DEFAULT_MAX_BODY,
     prefetch: bool = True,
+    progress: bool = False,
 ) -> Paginator:
     """An accelerated paginator for a boto3/botocore IoT client.
 
@@ -58,17 +59,19 @@ def get_paginator(
     prefetch: send the next page's request as soon as its nextToken is
     parsed, on a C thread, while the caller works on the current page
     (never past what MaxItems needs).
+    progress: show a live count of pages and jobs (tqdm.auto when tqdm is
+    installed, else one updating stderr line).
     """
     _check_operation(operation_name)
     if getattr(getattr(client, "meta", None), "service_model", None) is None or (
         client.meta.service_model.service_name != "iot"
     ):
         raise TypeError("iotpager.get_paginator needs a boto3/botocore 'iot' client")
-    return Paginator(client, tz=tz, max_body=max_body, prefetch=prefetch)
+    return Paginator(client, tz=tz, max_body=max_body, prefetch=prefetch, progress=progress)
 
 
 def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
-               prefetch: bool = True) -> Any:
+               prefetch: bool = True, progress: bool = False) -> Any:
     """Make a boto3 IoT client list jobs through iotpager; returns the same client.
 
     Afterwards ``client.get_paginator("list_jobs")`` and ``client.list_jobs(...)``
@@ -77,7 +80,8 @@ def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BO
     """
     get_paginator(client, tz=tz, max_body=max_body)  # checks the client and tz
     state = client.__dict__.get("_iotpager_options")
-    client.__dict__["_iotpager_options"] = {"tz": tz, "max_body": max_body, "prefetch": prefetch}
+    client.__dict__["_iotpager_options"] = {"tz": tz, "max_body": max_body, "prefetch": prefetch,
+                                           "progress": progress}
     if state is not None:
         return client
     boto_get_paginator = client.get_paginator
@@ -88,8 +92,8 @@ def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BO
         return boto_get_paginator(operation_name)
 
     def accelerated_list_jobs(**kwargs):
-        paginator = get_paginator(client, **client.__dict__["_iotpager_options"])
-        return paginator._make_engine().one_page(**kwargs)
+        options = dict(client.__dict__["_iotpager_options"], progress=False)
+        return get_paginator(client, **options)._make_engine().one_page(**kwargs)
 
     accelerated_get_paginator.__doc__ = boto_get_paginator.__doc__
     accelerated_list_jobs.__doc__ = client.list_jobs.__doc__
@@ -118,6 +122,7 @@ class Client:
         tz: str = "local",
         max_body: int = DEFAULT_MAX_BODY,
         prefetch: bool = True,
+        progress: bool = False,
         verify: Any = None,
     ):
         import boto3.session
@@ -136,6 +141,7 @@ class Client:
         self._tz = tz
         self._max_body = max_body
         self._prefetch = prefetch
+        self._progress = progress
         get_paginator(self._boto_client, tz=tz, max_body=max_body)  # validates tz
 
     @property
@@ -152,10 +158,10 @@ class Client:
     def get_paginator(self, operation_name: str) -> Paginator:
         return get_paginator(
             self._boto_client, operation_name, tz=self._tz, max_body=self._max_body,
-            prefetch=self._prefetch,
+            prefetch=self._prefetch, progress=self._progress,
         )
 
     def list_jobs(self, **kwargs):
         """One ListJobs call, through the C core."""
-        paginator = self.get_paginator("list_jobs")
+        paginator = get_paginator(self._boto_client, tz=self._tz, max_body=self._max_body)
         return paginator._make_engine().one_page(**kwargs)

@@ -26,6 +26,7 @@ delay (interruptibly) and re-signs the next attempt with fresh credentials.
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from typing import Any
 
@@ -39,6 +40,7 @@ from botocore.hooks import first_non_none_response
 from .exceptions import InvalidResponseError
 
 _OPERATION = "ListJobs"
+logger = logging.getLogger("iotpager")
 
 
 class Controller:
@@ -185,6 +187,16 @@ class Controller:
             model=self._operation_model,
             context=context,
         )
+
+    def log_request(self, method: str, target: str, status: int, nbytes: int,
+                    seconds: float, attempt: int, error: str) -> None:
+        """One DEBUG line per request: never a header, so never a credential."""
+        if error:
+            logger.debug("%s %s -> failed after %.1f ms (attempt %d): %s",
+                         method, target, seconds * 1000, attempt + 1, error)
+        else:
+            logger.debug("%s %s -> %d, %d bytes, %.1f ms (attempt %d)",
+                         method, target, status, nbytes, seconds * 1000, attempt + 1)
 
     def invalid_response(self, reason: str, path: str, metadata) -> float:
         status = request_id = None

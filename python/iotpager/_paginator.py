@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import logging
+import time
 from typing import Any, Dict, Optional
 
 import botocore.loaders
@@ -26,6 +28,7 @@ from dateutil.tz import tzlocal
 from . import _core
 from ._config import transport_from_client
 from ._controller import Controller
+from ._progress import Progress
 
 OPERATION = "ListJobs"
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
@@ -54,11 +57,16 @@ class _Engine:
     """Stands in for ``client.list_jobs`` inside botocore's PageIterator."""
 
     def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
-                 prefetch: bool = True):
+                 prefetch: bool = True, progress: bool = False):
         self._client = client
         self._tz = _check_tz(tz)
         self._max_body = int(max_body)
         self._prefetch = bool(prefetch)
+        self._progress_wanted = bool(progress)
+        self._progress: Optional[Progress] = None
+        self._done = {"pages": 0, "jobs": 0, "bytes": 0, "requests": 0, "retries": 0}
+        self._started: Optional[float] = None
+        self._last: Optional[float] = None
         self._max_items = None   # botocore's MaxItems, so prefetch stops in time
         self._skip = 0           # jobs a StartingToken skips on the first page
         self._yielded = 0        # jobs handed to botocore's loop so far
@@ -106,6 +114,7 @@ class _Engine:
             max_items=-1 if self._max_items is None else max(self._max_items - self._yielded, 0),
             skip=self._skip if first else 0,
             success_hook=controller.success_hook,
+            log_requests=logging.getLogger("iotpager").isEnabledFor(logging.DEBUG),
         )
 
     def _wire_params(self, kwargs):
@@ -135,18 +144,54 @@ class _Engine:
             or pending != (None if token == "None" else token)
         ):
             if pager is not None:
-                pager.close()
+                self._retire(pager)
             self._pager = pager = self._new_pager(list(params), token, self._yielded == 0)
             self._pager_key = params
         self._controller.request_kwargs = kwargs
-        page = next(pager)
+        if self._started is None:
+            self._started = time.monotonic()
+            if self._progress_wanted:
+                self._progress = Progress()
+        try:
+            page = next(pager)
+        except BaseException:
+            self._end_progress()
+            raise
+        self._last = time.monotonic()
         jobs = page.get("jobs")
         if isinstance(jobs, list):
             n = len(jobs)
             if self._yielded == 0 and self._skip:
                 n = max(n - self._skip, 0)
             self._yielded += n
+        if self._progress is not None:
+            st = self.stats
+            self._progress.update(st["pages"], st["jobs"])
+            if pager.finished:
+                self._end_progress()
         return page
+
+    def _retire(self, pager):
+        """Close a C iterator, keeping its counters for ``stats``."""
+        for key, value in pager.stats.items():
+            self._done[key] += value
+        pager.close()
+
+    def _end_progress(self):
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
+
+    @property
+    def stats(self) -> Dict[str, Any]:
+        """pages, jobs, bytes, requests, retries and elapsed seconds so far."""
+        out = dict(self._done)
+        if self._pager is not None:
+            for key, value in self._pager.stats.items():
+                out[key] += value
+        start = self._started
+        out["elapsed"] = 0.0 if start is None else (self._last or start) - start
+        return out
 
     def one_page(self, **kwargs):
         """One ListJobs call (Client.list_jobs): a fresh C iterator, one page."""
@@ -164,8 +209,9 @@ class _Engine:
             pager.close()
 
     def close(self):
+        self._end_progress()
         if self._pager is not None:
-            self._pager.close()
+            self._retire(self._pager)
             self._pager = None
 
 
@@ -183,8 +229,14 @@ class PageIterator(botocore.paginate.PageIterator):
         yield from super().__iter__()
 
     def close(self):
-        """Release the connection and buffers of the C iterator now."""
+        """Release the connection, thread and buffers of the C iterator now."""
         self._method.close()
+
+    @property
+    def stats(self):
+        """Counters of this listing: pages, jobs, bytes, requests, retries and
+        elapsed seconds (from the first request to the latest page)."""
+        return self._method.stats
 
 
 class Paginator(botocore.paginate.Paginator):
@@ -193,16 +245,17 @@ class Paginator(botocore.paginate.Paginator):
     PAGE_ITERATOR_CLS = PageIterator
 
     def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
-                 prefetch: bool = True):
+                 prefetch: bool = True, progress: bool = False):
         self._client = client
         self._tz = _check_tz(tz)
         self._max_body = max_body
         self._prefetch = prefetch
+        self._progress = progress
         model = client.meta.service_model.operation_model(OPERATION)
         super().__init__(self._make_engine(), _pagination_config(), model)
 
     def _make_engine(self):
-        return _Engine(self._client, self._tz, self._max_body, self._prefetch)
+        return _Engine(self._client, self._tz, self._max_body, self._prefetch, self._progress)
 
     def paginate(self, **kwargs):
         # each PageIterator gets an engine (and C iterator) of its own
