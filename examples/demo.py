@@ -12,6 +12,7 @@ import argparse
 import collections
 import statistics
 import time
+from typing import Any, Callable, List, Tuple, TypeVar
 
 import boto3
 
@@ -19,26 +20,28 @@ import iotpager
 from iotpager.testing import ListJobsServer
 
 CREDS = ("AKIDEXAMPLEDEMO", "demo/secret+key=", None)
+T = TypeVar("T")
 
 
-def list_all(paginator, page_size):
-    jobs = []
+def list_all(paginator: Any, page_size: int) -> List[Any]:
+    jobs: List[Any] = []
     for page in paginator.paginate(PaginationConfig={"PageSize": page_size}):
         jobs.extend(page["jobs"])
     return jobs
 
 
-def timed(fn, runs):
-    times = []
-    result = None
-    for _ in range(runs):
+def timed(fn: Callable[[], T], runs: int) -> Tuple[float, T]:
+    t0 = time.perf_counter()
+    result = fn()
+    times = [time.perf_counter() - t0]
+    for _ in range(runs - 1):
         t0 = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), result
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=5000)
     ap.add_argument("--page-size", type=int, default=250)
