@@ -183,11 +183,18 @@ invalid(builder *b, const char *reason, long index, int field)
 static PyObject *
 make_str(builder *b, const iot_value *v)
 {
-    const char *s = b->page->arena.data + v->u.off;
+    const char *s = iot_value_bytes(b->page, v);
     if (v->enum_id) {
         PyObject *e = b->ctx->st->enum_values[v->enum_id - 1];
         Py_INCREF(e);
         return e;
+    }
+    if (v->ascii) {
+        PyObject *u = PyUnicode_New((Py_ssize_t)v->len, 127);
+        if (u != NULL) {
+            memcpy(PyUnicode_1BYTE_DATA(u), s, v->len);
+        }
+        return u;
     }
     return PyUnicode_DecodeUTF8(s, (Py_ssize_t)v->len, "surrogatepass");
 }
@@ -216,7 +223,7 @@ make_plain(builder *b, const iot_value *v, long index, int field)
     case IOT_V_FALSE:
         Py_RETURN_FALSE;
     case IOT_V_RAW: {
-        PyObject *text = PyUnicode_DecodeUTF8(b->page->arena.data + v->u.off,
+        PyObject *text = PyUnicode_DecodeUTF8(iot_value_bytes(b->page, v),
                                               (Py_ssize_t)v->len, "surrogatepass");
         if (text == NULL) {
             return NULL;
@@ -286,7 +293,7 @@ make_boolean(builder *b, const iot_value *v)
         Py_RETURN_TRUE;
     }
     if (v->kind == IOT_V_STRING) {
-        const char *s = b->page->arena.data + v->u.off;
+        const char *s = iot_value_bytes(b->page, v);
         size_t i;
         int ascii = 1;
         for (i = 0; i < v->len; i++) {
@@ -331,7 +338,8 @@ make_job(builder *b, const iot_job *job, long index)
     if (job->is_null) {
         Py_RETURN_NONE;
     }
-    d = PyDict_New();
+    /* sized for all members at once: no resize while filling it */
+    d = _PyDict_NewPresized(IOT_JOB_NFIELDS);
     if (d == NULL) {
         goto error;
     }

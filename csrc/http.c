@@ -679,6 +679,19 @@ iot_http_status(const iot_http *h)
 }
 
 /* Borrowed: owned by h, valid until the next iot_http_start. */
+void
+iot_http_take_body(iot_http *h, iot_buf *spare)
+{
+    iot_buf mine = h->body;
+
+    /* Swap, then the buffer h keeps gets h's cap: only the structs move,
+     * so both allocations are reused page after page. */
+    h->body = *spare;
+    h->body.limit = h->max_body;
+    *spare = mine;
+    iot_buf_reset(&h->body);
+}
+
 iot_buf *
 iot_http_body(iot_http *h)
 {

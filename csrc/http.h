@@ -78,6 +78,11 @@ void iot_http_wakeup(iot_http *h);
 /* Results; valid after DONE or FAILED until the next iot_http_start. */
 long iot_http_status(const iot_http *h);
 iot_buf *iot_http_body(iot_http *h);           /* padded for simdjson; owned by h */
+/* Swap the response body with the caller's `spare` buffer (both stay
+ * allocated): the caller then owns the body, and h writes the next one
+ * into the other buffer, so a body can be read while the next request
+ * runs. Call only between transfers. */
+void iot_http_take_body(iot_http *h, iot_buf *spare);
 size_t iot_http_header_count(const iot_http *h);
 const iot_http_header *iot_http_headers(const iot_http *h);  /* final response only, in order */
 iot_http_error iot_http_error_kind(const iot_http *h);

@@ -77,6 +77,36 @@ format_path(char *out, size_t n, const Where &w)
     }
 }
 
+/* 1 + index into iot_json_enum_values, or 0. */
+uint8_t
+enum_id(std::string_view s)
+{
+    for (int i = 0; iot_json_enum_values[i] != NULL; i++) {
+        const char *ev = iot_json_enum_values[i];
+        if (ev[0] == s[0] && strncmp(ev, s.data(), s.size()) == 0 && ev[s.size()] == '\0') {
+            return (uint8_t)(i + 1);
+        }
+    }
+    return 0;
+}
+
+/* No byte >= 0x80. */
+bool
+is_ascii(const char *p, size_t n)
+{
+    size_t i = 0;
+    uint64_t acc = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) {
+        acc |= (unsigned char)p[i];
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
 /* RFC 8259 number grammar (the token may carry trailing white space). */
 bool
 is_json_number(std::string_view s)
@@ -236,6 +266,7 @@ Walker::store_string(std::string_view s, iot_value *out)
     }
     out->u.off = off;
     out->len = (uint32_t)s.size();
+    out->in_input = 0;
     return IOT_JSON_OK;
 }
 
@@ -282,6 +313,42 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
     }
     case ondemand::json_type::string: {
         std::string_view s, raw = v.raw_json_token();
+        {
+            /* Zero copy: a string with no escape and no control byte is its
+             * own bytes in the input, which outlives the build. */
+            size_t n = raw.size();
+            while (n > 0 && (raw[n - 1] == ' ' || raw[n - 1] == '\t' ||
+                             raw[n - 1] == '\n' || raw[n - 1] == '\r')) {
+                n--;
+            }
+            if (n >= 2 && raw[0] == '"' && raw[n - 1] == '"') {
+                const char *c = raw.data() + 1;
+                size_t len = n - 2, i;
+                unsigned char any = 0;
+                bool simple = true;
+                for (i = 0; i < len; i++) {
+                    unsigned char ch = (unsigned char)c[i];
+                    if (ch == '\\' || ch < 0x20) {
+                        simple = false;
+                        break;
+                    }
+                    any |= ch;
+                }
+                ondemand::raw_json_string rjs;
+                if (simple && len <= UINT32_MAX && !v.get_raw_json_string().get(rjs)) {
+                    out->kind = IOT_V_STRING;
+                    out->in_input = 1;
+                    out->ascii = (any & 0x80) == 0;
+                    out->u.off = (size_t)(c - base);
+                    out->len = (uint32_t)len;
+                    if (want_enum && len > 0) {
+                        out->enum_id = enum_id(std::string_view(c, len));
+                    }
+                    return IOT_JSON_OK;
+                }
+            }
+        }
+        out->in_input = 0;
         if ((e = v.get_string().get(s))) {
             if (e == STRING_ERROR && is_json_string(raw)) {
                 return store_raw(raw, out);   /* lone surrogates: json.loads */
@@ -292,14 +359,9 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
         if (store_string(s, out)) {
             return p->err;
         }
+        out->ascii = is_ascii(s.data(), s.size());
         if (want_enum) {
-            for (int i = 0; iot_json_enum_values[i] != NULL; i++) {
-                const char *ev = iot_json_enum_values[i];
-                if (strlen(ev) == s.size() && memcmp(ev, s.data(), s.size()) == 0) {
-                    out->enum_id = (uint8_t)(i + 1);
-                    break;
-                }
-            }
+            out->enum_id = enum_id(s);
         }
         return IOT_JSON_OK;
     }
@@ -318,7 +380,16 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
         else if (!e && nt == ondemand::number_type::floating_point_number) {
             /* A long integer literal is reported as floating point; Python
              * keeps it an exact int, so it must go the RAW way. */
-            bool integral = raw.find_first_of(".eE") == std::string_view::npos;
+            bool integral = true;
+            for (char c : raw) {
+                if (c == '.' || c == 'e' || c == 'E') {
+                    integral = false;
+                    break;
+                }
+                if (c == ' ' || c == ',' || c == '}' || c == ']') {
+                    break;
+                }
+            }
             double d;
             if (!integral && !(e = v.get_double().get(d))) {
                 out->kind = IOT_V_DOUBLE;
@@ -435,12 +506,22 @@ Walker::validate(ondemand::value v, int depth, const Where &w)
     return fail(IOT_JSON_E_INTERNAL, w, "unknown JSON type");
 }
 
+/* JobSummary member index of a key, or -1. Compared by length first; no
+ * strlen per call (this runs for every member of every job). */
 int
 field_index(std::string_view key)
 {
+    static size_t lens[IOT_JOB_NFIELDS];
+    static bool ready = false;
+    if (!ready) {   /* constant data: a benign race at worst writes the same values */
+        for (int i = 0; i < IOT_JOB_NFIELDS; i++) {
+            lens[i] = strlen(iot_json_field_names[i]);
+        }
+        ready = true;
+    }
+    size_t n = key.size();
     for (int i = 0; i < IOT_JOB_NFIELDS; i++) {
-        const char *name = iot_json_field_names[i];
-        if (strlen(name) == key.size() && memcmp(name, key.data(), key.size()) == 0) {
+        if (lens[i] == n && memcmp(iot_json_field_names[i], key.data(), n) == 0) {
             return i;
         }
     }
@@ -649,6 +730,7 @@ iot_json_parse_page(iot_page *p, const char *data, size_t len)
     memset(&p->next_token, 0, sizeof(p->next_token));
     iot_buf_reset(&p->arena);
     p->err = IOT_JSON_OK;
+    p->input = data;
     p->errmsg[0] = '\0';
     p->errpath[0] = '\0';
     if (p->parser == NULL) {

@@ -42,7 +42,8 @@ enum {
 enum {
     IOT_V_ABSENT = 0,
     IOT_V_NULL,
-    IOT_V_STRING,   /* arena[off .. off+len), unescaped UTF-8 */
+    IOT_V_STRING,   /* arena[off .. off+len) (or input[...] when in_input),
+                       unescaped UTF-8 */
     IOT_V_INT,      /* i: fits int64 */
     IOT_V_DOUBLE,   /* d */
     IOT_V_TRUE,
@@ -54,6 +55,8 @@ enum {
 typedef struct {
     uint8_t kind;
     uint8_t enum_id;   /* STRING only: 1 + index into iot_json_enum_values, 0 if none */
+    uint8_t ascii;     /* STRING only: every byte < 0x80 */
+    uint8_t in_input;  /* STRING/RAW: off is into the parsed input, not the arena */
     uint32_t len;
     union {
         int64_t i;
@@ -95,11 +98,21 @@ typedef struct {
     int has_jobs;          /* "jobs" present and not null */
     iot_value next_token;  /* ABSENT/NULL when there is none */
     iot_buf arena;         /* strings and raw texts referenced by iot_value */
+    const char *input;     /* borrowed: the bytes last parsed; in_input values
+                              point into them, so they must outlive the build */
     int err;               /* IOT_JSON_* of the last parse */
     char errmsg[200];      /* what went wrong, when err != OK */
     char errpath[96];      /* where: "$", "$.jobs[7].createdAt", ... */
     void *parser;          /* opaque: simdjson::ondemand::parser, reused */
 } iot_page;
+
+/* The bytes of a STRING or RAW value (borrowed; valid while p and the
+ * parsed input are). */
+static inline const char *
+iot_value_bytes(const iot_page *p, const iot_value *v)
+{
+    return (v->in_input ? p->input : p->arena.data) + v->u.off;
+}
 
 int iot_json_page_init(iot_page *p);
 void iot_json_page_free(iot_page *p);

@@ -84,6 +84,7 @@ typedef struct {
     long long jobs;
     long long bytes;
     int log_requests;          /* call controller.log_request() per request */
+    iot_buf page_body;         /* the body being parsed and built (swapped out of http) */
     iot_buf url;               /* reused request buffers */
     iot_buf query;
     iot_buf auth;
@@ -609,7 +610,7 @@ advance_c(Pager *self, iot_state *st)
         self->finished = 1;
         return 1;
     }
-    s = self->page.arena.data + v->u.off;
+    s = iot_value_bytes(&self->page, v);
     if (self->token_from_page && self->token.s != NULL && self->token.n == v->len &&
         memcmp(self->token.s, s, v->len) == 0) {
         self->dup_pending = 1;
@@ -731,7 +732,10 @@ pager_next(Pager *self)
     if (metadata == NULL) {
         goto error;
     }
-    body = iot_http_body(self->http);
+    /* the body becomes the Pager's: strings are built straight from it while
+     * a prefetch fills the transport's other buffer */
+    iot_http_take_body(self->http, &self->page_body);
+    body = &self->page_body;
     {
         iot_page *pg = &self->page;
         const char *data = body->data ? body->data : "";
@@ -976,6 +980,7 @@ pager_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (self == NULL) {
         return NULL;
     }
+    iot_buf_init(&self->page_body, 0);
     iot_buf_init(&self->url, 0);
     iot_buf_init(&self->query, 0);
     iot_buf_init(&self->auth, 0);
@@ -1033,6 +1038,7 @@ pager_dealloc(Pager *self)
     free(self->path);
     free(self->region);
     free(self->service);
+    iot_buf_free(&self->page_body);
     iot_buf_free(&self->url);
     iot_buf_free(&self->query);
     iot_buf_free(&self->auth);
