@@ -20,6 +20,8 @@ import logging
 import time
 from typing import Any, Dict, Optional
 
+import jmespath.parser
+
 import botocore.loaders
 import botocore.paginate
 import botocore.validate
@@ -74,6 +76,8 @@ class _Engine:
         self._transport = None
         self._pager: Optional[Any] = None
         self._pager_key: Optional[tuple] = None
+        self._wire_key: Optional[tuple] = None
+        self._wire_value: tuple = ()
         self._controller: Optional[Controller] = None
 
     def set_limits(self, max_items, skip):
@@ -118,6 +122,16 @@ class _Engine:
         )
 
     def _wire_params(self, kwargs):
+        """botocore's parameter validation and serialization; done once per
+        listing, then reused while only the nextToken (a str) changes."""
+        token = kwargs.get("nextToken")
+        try:
+            key = tuple((k, type(v), v) for k, v in kwargs.items() if k != "nextToken")
+            hash(key)
+        except TypeError:   # an unhashable value: validate every time
+            key = None
+        if key is not None and key == self._wire_key and (token is None or type(token) is str):
+            return self._wire_value
         botocore.validate.validate_parameters(kwargs, self._operation_model.input_shape)
         members = self._operation_model.input_shape.members
         params = []
@@ -126,7 +140,8 @@ class _Engine:
                 continue
             wire = members[name].serialization.get("name", name)
             params.append((wire, _serialize(value)))
-        return tuple(params)
+        self._wire_key, self._wire_value = key, tuple(params)
+        return self._wire_value
 
     def __call__(self, **kwargs):
         params = self._wire_params(kwargs)
@@ -239,6 +254,32 @@ class PageIterator(botocore.paginate.PageIterator):
         return self._method.stats
 
 
+class _Field(jmespath.parser.ParsedResult):
+    """A compiled JMESPath field expression (``jobs``, ``nextToken``) whose
+    search of a dict is a dict lookup: the same result as jmespath's, without
+    a visitor per page. Anything else goes through jmespath."""
+
+    def __init__(self, name: str):
+        super().__init__(name, {"type": "field", "children": [], "value": name})
+        self._name = name
+
+    def search(self, value, options=None):
+        if options is None and type(value) is dict:
+            return value.get(self._name)
+        return super().search(value, options)
+
+
+def _fast_fields(exprs):
+    out = []
+    for e in exprs:
+        parsed = getattr(e, "parsed", None)
+        if isinstance(parsed, dict) and parsed.get("type") == "field" and not parsed.get("children"):
+            out.append(_Field(parsed["value"]))
+        else:
+            out.append(e)
+    return out
+
+
 class Paginator(botocore.paginate.Paginator):
     """``client.get_paginator('list_jobs')``, accelerated."""
 
@@ -253,6 +294,8 @@ class Paginator(botocore.paginate.Paginator):
         self._progress = progress
         model = client.meta.service_model.operation_model(OPERATION)
         super().__init__(self._make_engine(), _pagination_config(), model)
+        self._result_keys = _fast_fields(self._result_keys)
+        self._output_token = _fast_fields(self._output_token)
 
     def _make_engine(self):
         return _Engine(self._client, self._tz, self._max_body, self._prefetch, self._progress)
