@@ -50,7 +50,7 @@ from _compare import assert_same, canon, describe_datetime, first_difference, to
 from conftest import AK, REGION, SK, TOKEN, make_boto_client, make_iot_paginator, no_retry_config
 
 HERE = Path(__file__).resolve().parent
-PYTHON_DIR = HERE.parent / "python"
+PYTHON_DIR = Path(iotpager.__file__).resolve().parent.parent   # the iotpager under test (installed or in place)
 
 
 # ====================================================================== helpers

@@ -3,8 +3,6 @@
 import datetime
 from typing import Any, Dict, Iterator, List, Literal, Optional, TypedDict, TypeVar, overload
 
-from botocore.parsers import ResponseParserError
-
 from ._paginator import PageIterator as PageIterator, Paginator as Paginator
 
 __version__: str
@@ -51,7 +49,9 @@ class Stats(TypedDict):
     retries: int
     elapsed: float
 
-class InvalidResponseError(ResponseParserError):
+# At run time a subclass of botocore.parsers.ResponseParserError (an
+# Exception); botocore ships no type information, so the stub says Exception.
+class InvalidResponseError(Exception):
     reason: str
     path: str
     status: Optional[int]
