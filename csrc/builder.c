@@ -263,6 +263,9 @@ make_timestamp(builder *b, const iot_value *v, long index, int field)
     PyObject *out = NULL, *plain;
     int rc;
 
+    if (b->ctx->tz->mode == IOT_TZ_RAW) {
+        return make_plain(b, v, index, field);
+    }
     if (v->kind == IOT_V_INT) {
         rc = iot_time_from_int(b->ctx->tz, v->u.i, &out);
     }

@@ -82,7 +82,8 @@ core_exec(PyObject *module)
         return -1;
     }
     if (PyModule_AddIntConstant(module, "TZ_LOCAL", IOT_TZ_LOCAL) < 0 ||
-        PyModule_AddIntConstant(module, "TZ_UTC", IOT_TZ_UTC) < 0) {
+        PyModule_AddIntConstant(module, "TZ_UTC", IOT_TZ_UTC) < 0 ||
+        PyModule_AddIntConstant(module, "TZ_RAW", IOT_TZ_RAW) < 0) {
         return -1;
     }
     return 0;

@@ -918,8 +918,9 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
                                      &log_requests)) {
         return -1;
     }
-    if (tz_mode != IOT_TZ_LOCAL && tz_mode != IOT_TZ_UTC) {
-        PyErr_SetString(PyExc_ValueError, "iotpager: tz_mode must be 0 (local) or 1 (utc)");
+    if (tz_mode != IOT_TZ_LOCAL && tz_mode != IOT_TZ_UTC && tz_mode != IOT_TZ_RAW) {
+        PyErr_SetString(PyExc_ValueError,
+                        "iotpager: tz_mode must be 0 (local), 1 (utc) or 2 (raw)");
         return -1;
     }
     if (max_body < 0) {

@@ -21,6 +21,7 @@
 
 #define IOT_TZ_LOCAL 0
 #define IOT_TZ_UTC 1
+#define IOT_TZ_RAW 2   /* no datetime: the value as json.loads gives it (the CLI) */
 
 typedef struct {
     int mode;            /* IOT_TZ_LOCAL or IOT_TZ_UTC */

@@ -43,8 +43,8 @@ def _pagination_config() -> Dict[str, Any]:
 
 
 def _check_tz(tz: str) -> str:
-    if tz not in ("local", "utc"):
-        raise ValueError(f"iotpager: tz must be 'local' or 'utc', not {tz!r}")
+    if tz not in ("local", "utc", "raw"):
+        raise ValueError(f"iotpager: tz must be 'local', 'utc' or 'raw', not {tz!r}")
     return tz
 
 
@@ -92,6 +92,8 @@ class _Engine:
         t = self._transport
         if self._tz == "utc":
             tz_mode, tzinfo = _core.TZ_UTC, datetime.timezone.utc
+        elif self._tz == "raw":
+            tz_mode, tzinfo = _core.TZ_RAW, datetime.timezone.utc   # tzinfo unused
         else:
             tz_mode, tzinfo = _core.TZ_LOCAL, tzlocal()
         controller = Controller(self._client, self._tz, self._client.meta.endpoint_url)
