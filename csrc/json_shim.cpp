@@ -77,13 +77,15 @@ format_path(char *out, size_t n, const Where &w)
     }
 }
 
-/* 1 + index into iot_json_enum_values, or 0. */
+/* 1 + index into iot_json_enum_values, or 0. The whole string must match:
+ * an escaped NUL inside it ("CANCELED\u0000x") is just another byte. */
 uint8_t
 enum_id(std::string_view s)
 {
     for (int i = 0; iot_json_enum_values[i] != NULL; i++) {
         const char *ev = iot_json_enum_values[i];
-        if (ev[0] == s[0] && strncmp(ev, s.data(), s.size()) == 0 && ev[s.size()] == '\0') {
+        size_t n = strlen(ev);
+        if (n == s.size() && memcmp(ev, s.data(), n) == 0) {
             return (uint8_t)(i + 1);
         }
     }
@@ -219,7 +221,48 @@ class Walker {
     int parse_job(ondemand::value v, iot_job *job, const Where &w);
     int parse_jobs(ondemand::value v);
     int validate(ondemand::value v, int depth, const Where &w);
+    int validate_text(std::string_view raw, const Where &w);
 };
+
+/* Where the first JSON value of data ends (just past it), or 0 when it does
+ * not end: brackets counted outside strings. For error messages only. */
+size_t
+first_value_end(const char *data, size_t len)
+{
+    size_t i = 0;
+    int depth = 0;
+    bool in_str = false;
+
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) {
+        i++;
+    }
+    if (i >= len || (data[i] != '{' && data[i] != '[')) {
+        return 0;
+    }
+    for (; i < len; i++) {
+        char c = data[i];
+        if (in_str) {
+            if (c == '\\') {
+                i++;
+            }
+            else if (c == '"') {
+                in_str = false;
+            }
+        }
+        else if (c == '"') {
+            in_str = true;
+        }
+        else if (c == '{' || c == '[') {
+            depth++;
+        }
+        else if (c == '}' || c == ']') {
+            if (--depth == 0) {
+                return i + 1;
+            }
+        }
+    }
+    return 0;
+}
 
 int
 Walker::fail(int code, const Where &w, const char *msg)
@@ -243,6 +286,24 @@ Walker::fail_simdjson(error_code e, const Where &w, const char *doing)
     case DEPTH_ERROR: code = IOT_JSON_E_DEPTH; break;
     case MEMALLOC: code = IOT_JSON_E_NOMEM; break;
     default: code = IOT_JSON_E_SYNTAX; break;
+    }
+    if (code == IOT_JSON_E_SYNTAX) {
+        /* simdjson reports a complete value followed by more bytes as a
+         * structure error; say what it is */
+        size_t end = first_value_end(base, length), i = end;
+        while (end && i < length && (base[i] == ' ' || base[i] == '\t' || base[i] == '\n' ||
+                                     base[i] == '\r')) {
+            i++;
+        }
+        if (end && i < length) {
+            size_t first = 0;
+            while (base[first] != '{' && base[first] != '[') {
+                first++;
+            }
+            snprintf(msg, sizeof(msg), "invalid JSON: content after the top-level %s (at byte %zu)",
+                     base[first] == '{' ? "object" : "list", i);
+            return fail(code, Where{NULL, -1, NULL}, msg);
+        }
     }
     if (e == DEPTH_ERROR) {
         snprintf(msg, sizeof(msg), "JSON nested deeper than %d levels",
@@ -397,9 +458,13 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
                 return IOT_JSON_OK;
             }
         }
-        /* unsigned beyond int64, big integers, out-of-range doubles, and
-         * malformed numbers: the builder's json.loads decides, exactly as
-         * botocore's json.loads would. */
+        /* unsigned beyond int64, big integers and out-of-range doubles are
+         * valid JSON that simdjson declines: the builder's json.loads makes
+         * them what botocore's json.loads would. Anything else is not JSON,
+         * whether or not the builder would ever look at it. */
+        if (!is_json_number(raw)) {
+            return fail_simdjson(e ? e : NUMBER_ERROR, w, "number");
+        }
         return store_raw(raw, out);
     }
     case ondemand::json_type::array: {
@@ -408,6 +473,9 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
         if ((e = v.get_array().get(a)) || (e = a.raw_json().get(raw))) {
             return fail_simdjson(e, w, "list");
         }
+        if (validate_text(raw, w)) {
+            return p->err;
+        }
         return store_raw(raw, out);
     }
     case ondemand::json_type::object: {
@@ -415,6 +483,9 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
         std::string_view raw;
         if ((e = v.get_object().get(o)) || (e = o.raw_json().get(raw))) {
             return fail_simdjson(e, w, "object");
+        }
+        if (validate_text(raw, w)) {
+            return p->err;
         }
         return store_raw(raw, out);
     }
@@ -508,6 +579,40 @@ Walker::validate(ondemand::value v, int depth, const Where &w)
 
 /* JobSummary member index of a key, or -1. Compared by length first; no
  * strlen per call (this runs for every member of every job). */
+/* An object or list kept as RAW text is checked whole here, so that a body
+ * is never taken for JSON because the builder happened not to load a value
+ * (ensure_boolean ignores objects, a later duplicate member wins). It is
+ * parsed again, from a padded copy, by a parser of its own: a rare path. */
+int
+Walker::validate_text(std::string_view raw, const Where &w)
+{
+    ondemand::parser sub;
+    ondemand::document doc;
+    ondemand::value v;
+    error_code e;
+    char *copy = (char *)malloc(raw.size() + SIMDJSON_PADDING);
+    int rc;
+
+    if (copy == NULL) {
+        return fail(IOT_JSON_E_NOMEM, w, "out of memory");
+    }
+    memcpy(copy, raw.data(), raw.size());
+    memset(copy + raw.size(), 0, SIMDJSON_PADDING);
+    if ((e = sub.iterate(copy, raw.size(), raw.size() + SIMDJSON_PADDING).get(doc)) ||
+        (e = doc.get_value().get(v))) {
+        rc = fail_simdjson(e, w, "value");
+    }
+    else {
+        rc = validate(v, 2, w);
+        const char *loc;
+        if (rc == IOT_JSON_OK && doc.current_location().get(loc) != OUT_OF_BOUNDS) {
+            rc = fail(IOT_JSON_E_SYNTAX, w, "invalid JSON value");
+        }
+    }
+    free(copy);
+    return rc;
+}
+
 int
 field_index(std::string_view key)
 {
@@ -642,22 +747,67 @@ Walker::run()
     if (length == 0) {
         return fail(IOT_JSON_E_SYNTAX, top, "invalid JSON: empty body");
     }
-    if ((e = parser.iterate(base, length, length + IOT_BUF_PADDING).get(doc))) {
-        return fail_simdjson(e, top, "document");
-    }
-    if ((e = doc.type().get(t))) {
+    if ((e = parser.iterate(base, length, length + IOT_BUF_PADDING).get(doc)) ||
+        (e = doc.type().get(t))) {
         return fail_simdjson(e, top, "document");
     }
     if (t != ondemand::json_type::object) {
-        /* Say "not JSON" when it is not JSON at all, "wrong shape" otherwise. */
+        /* Say "not JSON" when it is not JSON at all, "wrong shape" otherwise:
+         * walk the whole document first. */
         char msg[120];
-        if (t == ondemand::json_type::array || t == ondemand::json_type::number ||
-            t == ondemand::json_type::string || t == ondemand::json_type::boolean ||
-            t == ondemand::json_type::null) {
-            std::string_view raw;
-            if ((e = doc.raw_json().get(raw))) {
-                return fail_simdjson(e, top, "document");
+        error_code ve = SUCCESS;
+        switch (t) {
+        case ondemand::json_type::array: {
+            ondemand::array a;
+            if ((ve = doc.get_array().get(a))) {
+                break;
             }
+            for (auto item : a) {
+                ondemand::value iv;
+                if ((ve = std::move(item).get(iv))) {
+                    break;
+                }
+                if (validate(iv, 1, top)) {
+                    return p->err;
+                }
+            }
+            break;
+        }
+        case ondemand::json_type::number: {
+            ondemand::number n;
+            std::string_view raw;
+            if ((ve = doc.get_number().get(n)) && !doc.raw_json_token().get(raw) &&
+                is_json_number(raw)) {
+                ve = SUCCESS;
+            }
+            break;
+        }
+        case ondemand::json_type::string: {
+            std::string_view sv;
+            ve = doc.get_string().get(sv);
+            break;
+        }
+        case ondemand::json_type::boolean: {
+            bool b;
+            ve = doc.get_bool().get(b);
+            break;
+        }
+        case ondemand::json_type::null: {
+            bool isnull;
+            if (!(ve = doc.is_null().get(isnull)) && !isnull) {
+                ve = N_ATOM_ERROR;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        if (ve) {
+            return fail_simdjson(ve, top, "document");
+        }
+        const char *loc;
+        if (doc.current_location().get(loc) != OUT_OF_BOUNDS) {
+            return fail(IOT_JSON_E_SYNTAX, top, "invalid JSON: content after the top-level value");
         }
         snprintf(msg, sizeof(msg), "expected a JSON object at the top level, got %s",
                  type_name(t));

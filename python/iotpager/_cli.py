@@ -731,10 +731,13 @@ class _Fetcher:
             if pager is not None:
                 pager.close()
             first = self.yielded == 0
-            max_items = -1 if self.max_items is None else max(self.max_items - self.yielded, 0)
+            from ._limits import c_count, c_skip
+
+            max_items = c_count(None if self.max_items is None
+                                else max(self.max_items - self.yielded, 0))
             self._pager = pager = self._backend.new_pager(
                 list(params), token, prefetch=prefetch, max_items=max_items,
-                skip=self.skip if first else 0)
+                skip=c_skip(self.skip) if first else 0)
             self._key = params
         self._backend.controller.request_kwargs = kwargs
         page = next(pager)

@@ -30,6 +30,7 @@ from dateutil.tz import tzlocal
 from . import _core
 from ._config import transport_from_client
 from ._controller import Controller
+from ._limits import c_count, c_skip
 from ._progress import Progress
 
 OPERATION = "ListJobs"
@@ -117,8 +118,9 @@ class _Engine:
             user_agent=t.user_agent,
             max_body=self._max_body,
             prefetch=self._prefetch,
-            max_items=-1 if self._max_items is None else max(self._max_items - self._yielded, 0),
-            skip=self._skip if first else 0,
+            max_items=c_count(None if self._max_items is None
+                              else max(self._max_items - self._yielded, 0)),
+            skip=c_skip(self._skip) if first else 0,
             success_hook=controller.success_hook,
             log_requests=logging.getLogger("iotpager").isEnabledFor(logging.DEBUG),
         )
