@@ -603,7 +603,7 @@ Walker::validate_text(std::string_view raw, const Where &w)
         rc = fail_simdjson(e, w, "value");
     }
     else {
-        rc = validate(v, 2, w);
+        rc = validate(v, 1, w);   /* its own document: depth from 1 */
         const char *loc;
         if (rc == IOT_JSON_OK && doc.current_location().get(loc) != OUT_OF_BOUNDS) {
             rc = fail(IOT_JSON_E_SYNTAX, w, "invalid JSON value");
@@ -650,7 +650,7 @@ Walker::parse_job(ondemand::value v, iot_job *job, const Where &w)
         }
         int idx = field_index(key);
         if (idx < 0) {
-            if (validate(f.value(), 3, w)) {
+            if (validate(f.value(), 4, w)) {   /* {} > jobs [] > job {} > value */
                 return p->err;
             }
             continue;
@@ -767,7 +767,7 @@ Walker::run()
                 if ((ve = std::move(item).get(iv))) {
                     break;
                 }
-                if (validate(iv, 1, top)) {
+                if (validate(iv, 2, top)) {
                     return p->err;
                 }
             }
@@ -836,7 +836,7 @@ Walker::run()
         }
         else {
             Where w{NULL, -1, NULL};
-            if (validate(f.value(), 1, w)) {
+            if (validate(f.value(), 2, w)) {   /* {} > value */
                 return p->err;
             }
         }

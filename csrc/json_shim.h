@@ -81,7 +81,10 @@ enum {
     IOT_JSON_E_INTERNAL
 };
 
-#define IOT_JSON_MAX_DEPTH 1024
+/* Depth is counted from the document as simdjson counts it (the top-level
+ * object is 1); kept below simdjson's own max_depth (1024), whose debug
+ * builds assert rather than fail. */
+#define IOT_JSON_MAX_DEPTH 1000
 
 /* The enum strings the shim recognises (status and targetSelection values);
  * the builder interns one Python str per entry. NULL-terminated. */

@@ -679,6 +679,8 @@ advance(Pager *self, iot_state *st, PyObject *token, PyObject *metadata)
     return 0;
 }
 
+static void release_c(Pager *self);
+
 static PyObject *
 pager_next(Pager *self)
 {
@@ -700,6 +702,7 @@ pager_next(Pager *self)
     }
     if (self->pending_type != NULL) {
         self->finished = 1;
+        release_c(self);
         PyErr_Restore(self->pending_type, self->pending_value, self->pending_tb);
         self->pending_type = self->pending_value = self->pending_tb = NULL;
         return NULL;
@@ -708,6 +711,7 @@ pager_next(Pager *self)
         PyObject *dup, *r;
         self->dup_pending = 0;
         self->finished = 1;
+        release_c(self);
         dup = PyUnicode_DecodeUTF8(self->token.s, (Py_ssize_t)self->token.n, "strict");
         if (dup == NULL) {
             return NULL;
@@ -802,17 +806,22 @@ pager_next(Pager *self)
     Py_DECREF(headers);
     Py_DECREF(metadata);
     Py_XDECREF(token);
+    if (self->finished && !self->dup_pending && self->pending_type == NULL) {
+        /* the listing is over: let go of the thread, connection and buffers
+         * now, not when the iterator is collected */
+        release_c(self);
+    }
     self->busy = 0;
     return page;
 error:
-    /* like a generator that raised: the listing is over */
+    /* like a generator that raised: the listing is over, and its thread,
+     * connection and buffers are let go now */
     self->finished = 1;
-    if (self->inflight) {
+    {
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
-        worker_cancel(&self->w);
+        release_c(self);
         PyErr_Restore(t, v, tb);
-        self->inflight = 0;
     }
     self->busy = 0;
     Py_XDECREF(headers);
@@ -1000,6 +1009,7 @@ release_c(Pager *self)
     if (self->page.parser != NULL) {
         iot_json_page_free(&self->page);
     }
+    iot_buf_free(&self->page_body);
 }
 
 static int
@@ -1065,7 +1075,12 @@ pager_close(Pager *self, PyObject *Py_UNUSED(ignored))
     Py_CLEAR(self->pending_type);
     Py_CLEAR(self->pending_value);
     Py_CLEAR(self->pending_tb);
+    /* release_c waits for the worker without the GIL: mark the iterator
+     * busy meanwhile, so that a second close (or next) from another thread
+     * gets RuntimeError instead of tearing the worker down twice */
+    self->busy = 1;
     release_c(self);
+    self->busy = 0;
     Py_RETURN_NONE;
 }
 

@@ -30,6 +30,7 @@ _WHERE = {
     "PageIterator": "._paginator",
     "Paginator": "._paginator",
     "InvalidResponseError": ".exceptions",
+    "DEFAULT_MAX_BODY": "._paginator",
 }
 
 

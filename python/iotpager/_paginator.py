@@ -49,6 +49,21 @@ def _check_tz(tz: str) -> str:
     return tz
 
 
+def _warn_insecure(host: str) -> None:
+    """verify=False: the warning urllib3 gives boto3 for each request."""
+    import warnings
+
+    from urllib3.exceptions import InsecureRequestWarning
+
+    warnings.warn(
+        f"Unverified HTTPS request is being made to host '{host}'. Adding certificate "
+        "verification is strongly advised. See: https://urllib3.readthedocs.io/en/latest/"
+        "advanced-usage.html#tls-warnings",
+        InsecureRequestWarning,
+        stacklevel=2,
+    )
+
+
 def _serialize(value: Any) -> str:
     # botocore's rest serializer: bools as 'true'/'false', the rest str()
     if isinstance(value, bool):
@@ -80,6 +95,7 @@ class _Engine:
         self._wire_key: Optional[tuple] = None
         self._wire_value: tuple = ()
         self._controller: Optional[Controller] = None
+        self._insecure_host: Optional[str] = None
 
     def set_limits(self, max_items, skip):
         """MaxItems and the StartingToken's offset of the listing to come."""
@@ -90,6 +106,9 @@ class _Engine:
     def _new_pager(self, params, token, first=True):
         if self._transport is None:
             self._transport = transport_from_client(self._client, OPERATION)
+            t = self._transport
+            if not t.verify and t.endpoint.startswith("https:"):
+                self._insecure_host = t.host.rsplit(":", 1)[0] if ":" in t.host and not t.host.endswith("]") else t.host
         t = self._transport
         if self._tz == "utc":
             tz_mode, tzinfo = _core.TZ_UTC, datetime.timezone.utc
@@ -167,6 +186,8 @@ class _Engine:
             self._pager = pager = self._new_pager(list(params), token, self._yielded == 0)
             self._pager_key = params
         self._controller.request_kwargs = kwargs
+        if self._insecure_host is not None:
+            _warn_insecure(self._insecure_host)
         if self._started is None:
             self._started = time.monotonic()
             if self._progress_wanted:
@@ -305,6 +326,20 @@ class Paginator(botocore.paginate.Paginator):
         return _Engine(self._client, self._tz, self._max_body, self._prefetch, self._progress)
 
     def paginate(self, **kwargs):
-        # each PageIterator gets an engine (and C iterator) of its own
-        self._method = self._make_engine()
-        return super().paginate(**kwargs)
+        """botocore's Paginator.paginate, with an engine (and so a C iterator)
+        of its own for each PageIterator: nothing is shared between listings
+        or threads, and nothing outlives its PageIterator."""
+        page_params = self._extract_paging_params(kwargs)
+        return self.PAGE_ITERATOR_CLS(
+            self._make_engine(),
+            self._input_token,
+            self._output_token,
+            self._more_results,
+            self._result_keys,
+            self._non_aggregate_keys,
+            self._limit_key,
+            page_params["MaxItems"],
+            page_params["StartingToken"],
+            page_params["PageSize"],
+            kwargs,
+        )
