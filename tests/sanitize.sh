@@ -20,7 +20,10 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 PYTHONPATH="$out/pkg" \
     "$PY" -X dev -m pytest -q -p no:cacheprovider tests \
-    --ignore=tests/test_sigv4_c.py --ignore=tests/test_http_c.py "$@"
+    --ignore=tests/test_sigv4_c.py --ignore=tests/test_http_c.py \
+    --deselect tests/test_lifetimes.py::test_leak_plateau_over_320000_jobs "$@"
+# (The RSS plateau is the main run's to check: ASan's quarantine keeps freed
+# memory on purpose, so RSS grows under it by design.)
 make -s -C tests/c clean
 make -s -C tests/c SANITIZE=1 check
 make -s -C tests/c clean
