@@ -787,17 +787,38 @@ Walker::run()
             ve = doc.get_string().get(sv);
             break;
         }
-        case ondemand::json_type::boolean: {
-            bool b;
-            ve = doc.get_bool().get(b);
-            break;
-        }
+        case ondemand::json_type::boolean:
         case ondemand::json_type::null: {
-            bool isnull;
-            if (!(ve = doc.is_null().get(isnull)) && !isnull) {
-                ve = N_ATOM_ERROR;
+            /* simdjson 3.0's root get_bool()/is_null() refuse the white space
+             * JSON allows after the atom: read the atom's own text instead */
+            std::string_view raw;
+            if ((ve = doc.raw_json_token().get(raw))) {
+                break;
             }
-            break;
+            size_t n = raw.size();
+            while (n > 0 && (raw[n - 1] == ' ' || raw[n - 1] == '\t' ||
+                             raw[n - 1] == '\n' || raw[n - 1] == '\r')) {
+                n--;
+            }
+            std::string_view atom(raw.data(), n);
+            bool ok = t == ondemand::json_type::null ? atom == "null"
+                                                     : (atom == "true" || atom == "false");
+            if (!ok) {
+                ve = t == ondemand::json_type::null ? N_ATOM_ERROR : T_ATOM_ERROR;
+                break;
+            }
+            size_t i = (size_t)(atom.data() - base) + atom.size();
+            while (i < length && (base[i] == ' ' || base[i] == '\t' || base[i] == '\n' ||
+                                  base[i] == '\r')) {
+                i++;
+            }
+            if (i < length) {
+                return fail(IOT_JSON_E_SYNTAX, top,
+                            "invalid JSON: content after the top-level value");
+            }
+            snprintf(msg, sizeof(msg), "expected a JSON object at the top level, got %s",
+                     type_name(t));
+            return fail(IOT_JSON_E_SHAPE, top, msg);
         }
         default:
             break;

@@ -296,6 +296,13 @@ def test_invalid_top_level_scalar_is_reported_as_invalid_json(srv, body):
     assert i.error.reason.startswith("invalid JSON"), i.error.reason
 
 
+@pytest.mark.parametrize("body", [b"null\n", b"null ", b"false \r\n"])
+def test_valid_top_level_scalar_with_white_space_is_the_wrong_shape(srv, body):
+    i = run(iotpager.get_paginator(retry_client(srv)), srv, [{"status": 200, "body": body}])
+    assert isinstance(i.error, iotpager.InvalidResponseError)
+    assert i.error.reason.startswith("expected a JSON object at the top level"), i.error.reason
+
+
 @pytest.mark.parametrize("tail", [b" x", b" 1", b' "s"', b"]", b" [1]", b" {"])
 def test_trailing_content_is_reported_as_such(srv, tail):
     i = run(iotpager.get_paginator(retry_client(srv)), srv,
