@@ -362,6 +362,7 @@ worker_run(worker *w, iot_http *http)
             PyErr_SetFromErrno(PyExc_OSError);
             return -1;
         }
+        (void)pthread_setname_np(w->thread, "iotpager-pf");   /* seen in /proc; best effort */
         w->started = 1;
     }
     __atomic_store_n(&w->cancel, 0, __ATOMIC_RELEASE);
