@@ -144,7 +144,9 @@ run_atheris() {   # target, script, seed kind
     seeds "$kind"
     "$PY" -c "import atheris" 2>/dev/null || { echo "fuzz: atheris missing (pip install atheris)"; exit 2; }
     echo "== fuzz $t: ${SECONDS_EACH}s"
-    local log="$WORK/$t.log" pre="" pp="$ROOT/python"
+    # the iotpager under test: installed, or built in place under python/
+    local log="$WORK/$t.log" pre="" pp
+    pp=$(cd "$WORK" && "$PY" -c "import iotpager, os; print(os.path.dirname(os.path.dirname(iotpager.__file__)))" 2>/dev/null || echo "$ROOT/python")
     if [ "$t" = page ]; then
         pre="$WORK/asan_with_fuzzer.so"
         pp="$WORK/pkg"
