@@ -48,6 +48,7 @@ C_SOURCES = [
     "csrc/sigv4.c",
     "csrc/uri.c",
     "csrc/buf.c",
+    "csrc/jsonout.c",
 ]
 CXX_SOURCES = ["csrc/json_shim.cpp"]
 

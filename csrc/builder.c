@@ -377,6 +377,13 @@ error:
 }
 
 PyObject *
+iot_build_job(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata, size_t index)
+{
+    builder b = {ctx, page, metadata};
+    return make_job(&b, &page->jobs[index], (long)index);
+}
+
+PyObject *
 iot_build_page(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata,
                PyObject **token_out)
 {
@@ -389,7 +396,13 @@ iot_build_page(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadat
     if (out == NULL || PyDict_SetItem(out, ctx->st->s_ResponseMetadata, metadata) < 0) {
         goto error;
     }
-    if (page->has_jobs) {
+    if (page->has_jobs && ctx->jobs_text != NULL) {
+        jobs = iot_jsonout_jobs(ctx, page, metadata);
+        if (jobs == NULL || PyDict_SetItem(out, ctx->st->s_jobs, jobs) < 0) {
+            goto error;
+        }
+    }
+    else if (page->has_jobs) {
         jobs = PyList_New((Py_ssize_t)page->njobs);
         if (jobs == NULL) {
             goto error;

@@ -39,6 +39,7 @@
 
 typedef struct {
     PyTypeObject *PagerType;
+    PyTypeObject *JobsTextType;             /* jsonout.c */
 #define X(name, text) PyObject *s_##name;
     IOT_INTERNED_KEYS(X)
 #undef X
@@ -55,7 +56,28 @@ typedef struct {
     iot_state *st;
     const iot_tz *tz;
     PyObject *controller;   /* its timestamp() parses what C does not */
+    PyTypeObject *jobs_text; /* non-NULL: "jobs" is a JobsText of this type
+                                (the CLI's JSON text), not a list */
 } iot_build_ctx;
+
+/* jsonout.c ------------------------------------------------------------ */
+
+typedef struct iot_jobs_text iot_jobs_text;
+extern PyType_Spec iot_jobs_text_spec;
+
+/* json.dumps(obj, indent=4, ensure_ascii=False, default=default_fn), with
+ * JobsText objects of jobs_text_type (may be NULL) encoded as their jobs.
+ * New reference: a str; or with chunks, its UTF-8 as a list of bytes and
+ * JobsText (whose buffers are their texts) to write out in order (still a
+ * str when it holds lone surrogates, which have no UTF-8); Py_NotImplemented
+ * when json.dumps must do it; NULL with an exception. Arguments borrowed. */
+PyObject *iot_jsonout_dumps(PyObject *obj, PyObject *default_fn, PyTypeObject *jobs_text_type,
+                            int chunks);
+
+/* The jobs of a parsed page as a new JobsText of type ctx->jobs_text
+ * (tz mode must be IOT_TZ_RAW). New reference, or NULL with an exception
+ * (the builder's, for a job it had to build). metadata borrowed. */
+PyObject *iot_jsonout_jobs(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata);
 
 /* The HTTPHeaders dict of a response, as botocore shows it: names
  * lower-cased, repeated names joined with ", ", in first-seen order.
@@ -75,6 +97,11 @@ int iot_build_set_retries(iot_state *st, PyObject *metadata, long retry_attempts
  * *token_out gets a new reference to the nextToken value, or NULL when the
  * page has none. New reference, or NULL with an exception set (a value that
  * cannot be built raises with its JSON path, through iot_err_invalid). */
+/* page->jobs[index] as the builder makes it for a page's list (a dict, or
+ * None). New reference, or NULL with an exception. metadata borrowed. */
+PyObject *iot_build_job(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata,
+                        size_t index);
+
 PyObject *iot_build_page(const iot_build_ctx *ctx, const iot_page *page,
                          PyObject *metadata, PyObject **token_out);
 

@@ -78,6 +78,10 @@ core_exec(PyObject *module)
     if (PyModule_AddType(module, st->PagerType) < 0) {
         return -1;
     }
+    st->JobsTextType = (PyTypeObject *)PyType_FromModuleAndSpec(module, &iot_jobs_text_spec, NULL);
+    if (st->JobsTextType == NULL || PyModule_AddType(module, st->JobsTextType) < 0) {
+        return -1;
+    }
     if (PyModule_AddStringConstant(module, "curl_version", curl_version()) < 0) {
         return -1;
     }
@@ -98,6 +102,7 @@ core_traverse(PyObject *module, visitproc visit, void *arg)
         return 0;
     }
     Py_VISIT(st->PagerType);
+    Py_VISIT(st->JobsTextType);
     Py_VISIT(st->json_loads);
 #define X(name, text) Py_VISIT(st->s_##name);
     IOT_INTERNED_KEYS(X)
@@ -120,6 +125,7 @@ core_clear(PyObject *module)
         return 0;
     }
     Py_CLEAR(st->PagerType);
+    Py_CLEAR(st->JobsTextType);
     Py_CLEAR(st->json_loads);
 #define X(name, text) Py_CLEAR(st->s_##name);
     IOT_INTERNED_KEYS(X)
@@ -140,15 +146,18 @@ core_free(void *module)
 }
 
 PyDoc_STRVAR(parse_page_doc,
-"parse_page($module, body, controller, tz_mode, tzinfo, /, status=200, headers=None)\n--\n\n"
+"parse_page($module, body, controller, tz_mode, tzinfo, /, status=200, headers=None,\n"
+"           jobs_text=False)\n--\n\n"
 "Build the page dict for one response body, exactly as the iterator does,\n"
 "without any HTTP. For tests and fuzzing: the same bytes can be handed to\n"
-"botocore's parser. headers is a list of (name, value) str pairs.");
+"botocore's parser. headers is a list of (name, value) str pairs. jobs_text\n"
+"(with tz_mode TZ_RAW): the jobs as a JobsText, as the CLI's Pager gives them.");
 
 static PyObject *
 core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"body", "controller", "tz_mode", "tzinfo", "status", "headers", NULL};
+    static char *kwlist[] = {"body", "controller", "tz_mode", "tzinfo", "status", "headers",
+                             "jobs_text", NULL};
     iot_state *st = get_state(module);
     Py_buffer body = {0};
     PyObject *controller, *tzinfo, *headers_in = NULL, *seq = NULL;
@@ -159,12 +168,13 @@ core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
     iot_tz tz = {0};
     iot_build_ctx ctx;
     long status = 200;
-    int tz_mode, jerr, page_ready = 0;
+    int tz_mode, jerr, page_ready = 0, jobs_text = 0;
     Py_ssize_t i, nh = 0;
 
     iot_buf_init(&copy, 0);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*OiO|lO:parse_page", kwlist, &body,
-                                     &controller, &tz_mode, &tzinfo, &status, &headers_in)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*OiO|lOp:parse_page", kwlist, &body,
+                                     &controller, &tz_mode, &tzinfo, &status, &headers_in,
+                                     &jobs_text)) {
         return NULL;
     }
     if (iot_tz_setup(&tz, tz_mode, tzinfo) < 0) {
@@ -224,6 +234,7 @@ core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
     ctx.st = st;
     ctx.tz = &tz;
     ctx.controller = controller;
+    ctx.jobs_text = jobs_text ? st->JobsTextType : NULL;
     page = iot_build_page(&ctx, &pg, metadata, &token);
 done:
     if (page_ready) {
@@ -240,7 +251,36 @@ done:
     return page;
 }
 
+PyDoc_STRVAR(awscli_json_doc,
+"awscli_json($module, obj, default, chunks=False, /)\n--\n\n"
+"json.dumps(obj, indent=4, ensure_ascii=False, default=default), the aws CLI's\n"
+"JSON output, encoded in C; a JobsText is encoded as its list of jobs.\n"
+"Returns NotImplemented for what only json.dumps does the same way (a non-str\n"
+"dict key, a dict or list subclass): the caller then runs json.dumps.\n"
+"chunks: the text's UTF-8 as a list of bytes-like pieces (bytes, and the\n"
+"JobsText texts themselves) to write in order; a str if it has lone surrogates.");
+
+static PyObject *
+core_awscli_json(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int chunks = 0;
+
+    if (nargs != 2 && nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "awscli_json expected 2 or 3 arguments, got %zd", nargs);
+        return NULL;
+    }
+    if (nargs == 3 && (chunks = PyObject_IsTrue(args[2])) < 0) {
+        return NULL;
+    }
+    if (!PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "awscli_json: default must be callable");
+        return NULL;
+    }
+    return iot_jsonout_dumps(args[0], args[1], get_state(module)->JobsTextType, chunks);
+}
+
 static PyMethodDef core_methods[] = {
+    {"awscli_json", (PyCFunction)(void (*)(void))core_awscli_json, METH_FASTCALL, awscli_json_doc},
     {"parse_page", (PyCFunction)(void (*)(void))core_parse_page, METH_VARARGS | METH_KEYWORDS,
      parse_page_doc},
     {NULL, NULL, 0, NULL},

@@ -71,6 +71,7 @@ typedef struct {
     PyObject *pending_value;   /*   the next call, after the page was yielded */
     PyObject *pending_tb;
     int prefetch;              /* send the next request while the caller works */
+    int jobs_text;             /* "jobs" as a JobsText (the CLI's JSON text) */
     long long max_items;       /* no prefetch once `items` reaches it; < 0: none */
     long long skip;            /* jobs of the first page a StartingToken skips */
     long long items;
@@ -781,6 +782,7 @@ pager_next(Pager *self)
     ctx.st = st;
     ctx.tz = &self->tz;
     ctx.controller = self->controller;
+    ctx.jobs_text = self->jobs_text ? st->JobsTextType : NULL;
     page = iot_build_page(&ctx, &self->page, metadata, &token);
     if (page == NULL) {
         goto error;
@@ -903,7 +905,7 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
         "controller", "endpoint", "host", "region", "params", "next_token",
         "tz_mode", "tzinfo", "service", "path", "connect_timeout", "read_timeout",
         "verify", "ca_bundle", "proxy", "user_agent", "max_body", "prefetch",
-        "max_items", "skip", "success_hook", "log_requests", NULL};
+        "max_items", "skip", "success_hook", "log_requests", "jobs_text", NULL};
     PyObject *controller, *params, *next_token, *tzinfo;
     const char *endpoint, *host, *region, *service = "iot", *path = "/jobs";
     const char *ca_bundle = NULL, *proxy = NULL, *user_agent = NULL;
@@ -912,20 +914,24 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
     Py_ssize_t max_body = 64 * 1024 * 1024;
     int prefetch = 1;
     long long max_items = -1, skip = 0;
-    int success_hook = 0, log_requests = 0;
+    int success_hook = 0, log_requests = 0, jobs_text = 0;
     iot_http_config cfg;
 
     if (self->http != NULL || self->controller != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "iotpager: Pager.__init__ called twice");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLpp:Pager", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLppp:Pager", kwlist,
                                      &controller, &endpoint, &host, &region, &params,
                                      &next_token, &tz_mode, &tzinfo, &service, &path,
                                      &connect_timeout, &read_timeout, &verify,
                                      &ca_bundle, &proxy, &user_agent, &max_body,
                                      &prefetch, &max_items, &skip, &success_hook,
-                                     &log_requests)) {
+                                     &log_requests, &jobs_text)) {
+        return -1;
+    }
+    if (jobs_text && tz_mode != IOT_TZ_RAW) {
+        PyErr_SetString(PyExc_ValueError, "iotpager: jobs_text needs tz_mode 2 (raw)");
         return -1;
     }
     if (tz_mode != IOT_TZ_LOCAL && tz_mode != IOT_TZ_UTC && tz_mode != IOT_TZ_RAW) {
@@ -940,6 +946,7 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
     self->prefetch = prefetch;
     self->success_hook = success_hook;
     self->log_requests = log_requests;
+    self->jobs_text = jobs_text;
     self->max_items = max_items;
     self->skip = skip;
     Py_INCREF(controller);

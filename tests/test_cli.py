@@ -443,9 +443,85 @@ def test_json_formatter_matches_json_dumps():
 
     from iotpager._cli import _json_text
 
-    for data in _structures():
+    for data in _structures() + _hostile_structures():
         expected = json.dumps(data, indent=4, default=json_encoder, ensure_ascii=False)
         assert _json_text(data) == expected, data
+
+
+def _hostile_structures():
+    import collections
+    import datetime
+
+    class Str(str):
+        pass
+
+    class Int(int):
+        pass
+
+    class Float(float):
+        pass
+
+    class List(list):
+        pass
+
+    deep = []
+    node = deep
+    for _ in range(200):
+        node.append([])
+        node = node[0]
+    return [
+        {1: "int key", None: "none key", True: "bool key", 2.5: "float key", "s": [1]},
+        {"a": collections.OrderedDict(b=1, a=2)}, List([1, 2]), {"l": List()},
+        "lone \ud800 surrogate", {"k": ["\udfff"]}, {"\ud800": 1},
+        [2**64, -2**63, 2**63 - 1, -2**63 - 1, 10**40, -0, 0.0, -0.0, 1e16, 1.5e-310],
+        [float("-inf"), 1e308 * 10, Float(2.5), Int(7), Str("sub"), True, False],
+        ["\x7f", "\u2028\u2029", "\x1b[0m", "\x00", "\x08\x0c", "\ud7ff\ue000\U0010ffff"],
+        {"createdAt": datetime.datetime(2024, 3, 1, 12, 0, 0, 123456,
+                                        tzinfo=datetime.timezone(datetime.timedelta(hours=-5)))},
+        [datetime.datetime(1970, 1, 1), b"\x00\xffbytes", (1, (2, [3])), ()],
+        {"jobs": [{"jobId": "x" * 100_000, "e": {}, "l": []}]},
+        deep,
+    ]
+
+
+def test_json_formatter_c_encoder_falls_back_only_where_documented():
+    """_core.awscli_json hands back NotImplemented exactly for a non-str key
+    or a dict/list subclass; everything else (lone surrogates included) it
+    encodes itself, so the fast path is the one tested above."""
+    import collections
+
+    from iotpager import _core
+    from iotpager._cli import _json_default
+
+    fallback = [{1: 2}, {"a": {None: 1}}, collections.OrderedDict(a=1), [collections.OrderedDict()],
+                type("L", (list,), {})([1])]
+    for data in fallback:
+        assert _core.awscli_json(data, _json_default) is NotImplemented, data
+    for data in _structures() + ["\ud800", {"\udfff": ["\ud83d\ude00"]}]:
+        assert _core.awscli_json(data, _json_default) is not NotImplemented, data
+
+
+def test_json_formatter_errors_as_json_dumps():
+    from awscli.utils import json_encoder
+
+    from iotpager import _core
+    from iotpager._cli import _json_text
+
+    for bad in [object(), {"a": [1, {1, 2}]}, {"x": complex(1, 2)}]:
+        with pytest.raises(TypeError) as ours:
+            _json_text(bad)
+        with pytest.raises(TypeError) as theirs:
+            json.dumps(bad, indent=4, default=json_encoder, ensure_ascii=False)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(TypeError):
+        _core.awscli_json({}, None)   # default must be callable
+    with pytest.raises(TypeError):
+        _core.awscli_json({})
+    nested = []
+    for _ in range(100_000):
+        nested = [nested]
+    with pytest.raises(RecursionError):
+        _core.awscli_json(nested, json_encoder)
 
 
 def test_text_formatter_matches_awscli():

@@ -749,7 +749,7 @@ class _Fetcher:
                     for key in _TIMESTAMP_MEMBERS:
                         if key in job:
                             job[key] = _iso_timestamp(job[key])
-        if isinstance(jobs, list):
+        if isinstance(jobs, (list, _jobs_text_type())):
             n = len(jobs)
             if self.yielded == 0 and self.skip:
                 n = max(n - self.skip, 0)
@@ -770,6 +770,7 @@ class _Backend:
         self.controller = controller
         self._ts = _raw_timestamps()
         self.iso = getattr(controller, "timestamp", None) is _iso_timestamp
+        self.jobs_text = False   # "jobs" as a _core.JobsText (plain JSON output)
 
     def new_pager(self, params, token, prefetch, max_items, skip):
         from . import _core
@@ -781,9 +782,16 @@ class _Backend:
             read_timeout=t.read_timeout, verify=t.verify, ca_bundle=t.ca_bundle,
             proxy=t.proxy, user_agent=t.user_agent, max_body=64 * 1024 * 1024,
             prefetch=prefetch, max_items=max_items, skip=skip,
-            success_hook=getattr(self.controller, "success_hook", False))
+            success_hook=getattr(self.controller, "success_hook", False),
+            jobs_text=self.jobs_text)
         return _core.Pager(self.controller, t.endpoint, t.host, t.region, params, token,
                            mode, tzinfo, **kwargs)
+
+
+def _jobs_text_type():
+    from . import _core
+
+    return _core.JobsText
 
 
 class _TokenCodec:
@@ -938,7 +946,7 @@ class _PageIterator:
                 if self._starting_token is not None:
                     starting_truncation = self._parse_starting_token()[1]
                     all_data = parsed.get("jobs")
-                    if isinstance(all_data, (list, str)):
+                    if isinstance(all_data, (list, str, _jobs_text_type())):
                         data = all_data[starting_truncation:]
                     else:
                         data = None
@@ -980,9 +988,15 @@ class _PageIterator:
 
     def build_full_result(self):
         complete_result = {}
+        jobs_text = _jobs_text_type()
+        pieces = []   # JobsText pages, joined at the end as lists are extended
         for page in self:
             result_value = page.get("jobs")
             if result_value is None:
+                continue
+            if type(result_value) is jobs_text:
+                complete_result.setdefault("jobs", None)
+                pieces.append(result_value)
                 continue
             existing_value = complete_result.get("jobs")
             if existing_value is None:
@@ -992,6 +1006,8 @@ class _PageIterator:
                 existing_value.extend(result_value)
             elif isinstance(result_value, (int, float, str)):
                 complete_result["jobs"] = existing_value + result_value
+        if pieces:
+            complete_result["jobs"] = jobs_text.join(pieces)
         if self.resume_token is not None:
             complete_result["NextToken"] = self.resume_token
         return complete_result
@@ -1014,62 +1030,19 @@ def _json_default(obj):
     raise TypeError("Encountered unrecognized type in JSON encoder.")
 
 
-_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
-
-
 def _json_text(obj):
-    """json.dumps(obj, indent=4, ensure_ascii=False, default=json_encoder)."""
-    return "".join(_json_chunks(obj, 0, []))
+    """json.dumps(obj, indent=4, ensure_ascii=False, default=json_encoder):
+    awscli's JSONFormatter. The C encoder gives the same text; for what only
+    json.dumps does the same way (a non-str dict key, a dict or list
+    subclass) it returns NotImplemented and json.dumps runs."""
+    from iotpager import _core
 
+    text = _core.awscli_json(obj, _json_default)
+    if text is NotImplemented:
+        import json
 
-def _json_chunks(obj, level, out):
-    """Append the pieces of _json_text(obj) at nesting ``level`` to ``out``.
-
-    Lists of flat dicts (the jobs) go through the C encoder in one call,
-    with ",\n" + indentation as its item separator, and are re-indented
-    structurally: an encoded scalar never contains a raw newline, so
-    "},\n<indent>{" only occurs between two dicts. Everything else is
-    json.dumps(indent=4) itself, re-indented by its nesting level."""
-    import json
-
-    if type(obj) is dict and obj and all(type(k) is str for k in obj):
-        from json.encoder import encode_basestring
-
-        pad = "    " * (level + 1)
-        first = True
-        out.append("{\n")
-        for k, v in obj.items():
-            if not first:
-                out.append(",\n")
-            first = False
-            out.append(pad + encode_basestring(k) + ": ")
-            _json_chunks(v, level + 1, out)
-        out.append("\n" + "    " * level + "}")
-    elif type(obj) is list and obj and _flat_dicts(obj):
-        pad0, pad1, pad2 = "    " * level, "    " * (level + 1), "    " * (level + 2)
-        enc = json.JSONEncoder(ensure_ascii=False, check_circular=False,
-                               separators=(",\n" + pad2, ": "), default=_json_default)
-        s = enc.encode(obj)   # '[{' body '},\n<pad2>{' body ... '}]'
-        out.append("[\n" + pad1 + "{\n" + pad2)
-        out.append(s[2:-2].replace("},\n" + pad2 + "{",
-                                   "\n" + pad1 + "},\n" + pad1 + "{\n" + pad2))
-        out.append("\n" + pad1 + "}\n" + pad0 + "]")
-    else:
-        s = json.dumps(obj, indent=4, default=_json_default, ensure_ascii=False)
-        out.append(s.replace("\n", "\n" + "    " * level) if level else s)
-    return out
-
-
-def _flat_dicts(items):
-    """A list of non-empty dicts with str keys and scalar values only (so
-    that the C encoder's output can be re-indented structurally)."""
-    from itertools import chain
-
-    if set(map(type, items)) != {dict} or not all(items):
-        return False
-    if set(map(type, chain.from_iterable(items))) != {str}:
-        return False
-    return _SCALAR_TYPES.issuperset(map(type, chain.from_iterable(map(dict.values, items))))
+        text = json.dumps(obj, indent=4, default=_json_default, ensure_ascii=False)
+    return text
 
 
 class _Stdout:
@@ -1079,6 +1052,26 @@ class _Stdout:
     def __init__(self, autoreset=False):
         self._stream = sys.stdout
         self._autoreset = autoreset
+        # text that may go out as its UTF-8 bytes: a UTF-8 stdout with a binary
+        # buffer. Its error handler (strict, or surrogateescape in the C
+        # locale) does not matter: chunks never hold a lone surrogate, the
+        # only code points UTF-8 cannot encode.
+        self.utf8 = False
+        if not autoreset and getattr(self._stream, "buffer", None) is not None:
+            import codecs
+
+            try:
+                self.utf8 = codecs.lookup(self._stream.encoding).name == "utf-8"
+            except (LookupError, TypeError, AttributeError):
+                self.utf8 = False
+
+    def write_utf8(self, chunks):
+        """Write UTF-8 bytes-like chunks (only when self.utf8), after any text
+        written so far."""
+        self._stream.flush()
+        write = self._stream.buffer.write
+        for chunk in chunks:
+            write(chunk)
 
     def write(self, text):
         self._stream.write(text)
@@ -1094,9 +1087,17 @@ class _Stdout:
 
 def _format_json(response, stream):
     if response != {}:
-        for chunk in _json_chunks(response, 0, []):
-            stream.write(chunk)
-        stream.write("\n")
+        from iotpager import _core
+
+        # UTF-8 chunks (the jobs' own texts among them) when stdout takes bytes
+        data = _core.awscli_json(response, _json_default, stream.utf8)
+        if data is NotImplemented:
+            data = _json_text(response)
+        if isinstance(data, list):
+            stream.write_utf8(data + [b"\n"])
+        else:
+            stream.write(data)
+            stream.write("\n")
 
 
 # -- text (awscli/text.py) ----------------------------------------------------
@@ -1840,6 +1841,13 @@ class _Driver:
             raise _Unsupported("iotpager: --no-sign-request is not supported "
                                "(iotpager always signs its requests)")
         backend = self._backend(parsed_globals)
+        output = parsed_globals.output
+        if output is None:
+            output = self.config.output()
+        # plain JSON output: the jobs come as JSON text written in C (a
+        # JobsText per page), not as dicts; the same bytes, a fraction of the work
+        backend.jobs_text = (output == "json" and parsed_globals.query is None
+                             and not backend.iso and isinstance(backend.controller, _FastController))
         fetcher = _Fetcher(backend)
         if parsed_globals.paginate:
             pc = call_parameters.pop("PaginationConfig", {})

@@ -15,7 +15,9 @@ For each body:
   bounded message;
 * iotpager raises anything else: botocore must raise the same class (the
   README promises botocore's own exceptions for timestamps and the like);
-* never a crash, a sanitizer report, or a SystemError.
+* never a crash, a sanitizer report, or a SystemError;
+* the CLI's JobsText (jobs_text=True, raw timestamps) writes the text
+  json.dumps(indent=4) writes for the builder's jobs, or raises as it does.
 """
 
 from __future__ import annotations
@@ -137,11 +139,42 @@ def max_depth(body):
     return deepest
 
 
+def _no_default(obj):
+    raise TypeError(f"not JSON: {type(obj).__name__}")
+
+
+def jobs_text_check(body):
+    """The CLI's path (jsonout.c): with raw timestamps, the JobsText of the
+    body's jobs is the text json.dumps(indent=4) writes for the builder's
+    jobs list, or both ways raise the same exception."""
+    def build(jobs_text):
+        try:
+            return _core.parse_page(body, CONTROLLER, _core.TZ_RAW, None, 200, HEADERS,
+                                    jobs_text=jobs_text), None
+        except (SystemError, MemoryError):
+            raise
+        except Exception as e:   # compared below
+            return None, (type(e), str(e))
+
+    plain, perr = build(False)
+    text, terr = build(True)
+    if perr != terr:
+        raise AssertionError(f"jobs_text: builder raised {perr}, JobsText {terr}")
+    if plain is None or "jobs" not in plain:
+        return
+    want = json.dumps({"jobs": plain["jobs"]}, indent=4, ensure_ascii=False,
+                      default=_no_default)
+    got = _core.awscli_json({"jobs": text["jobs"]}, _no_default)
+    if got != want:
+        raise AssertionError(f"jobs_text: the text differs from json.dumps:\n{got!r}\n{want!r}")
+
+
 def TestOneInput(body):
     # known (crashes/page-depth-simdjson-assert-at-O0): nesting near 1024 in a
     # member nobody reads trips simdjson's depth assertion in -O0 builds
     if KNOWN and max_depth(body) >= 1000:
         return
+    jobs_text_check(body)
     try:
         page = _core.parse_page(body, CONTROLLER, _core.TZ_LOCAL, TZ, 200, HEADERS)
     except iotpager.InvalidResponseError as e:

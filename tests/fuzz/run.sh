@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Build and run iotpager's fuzz targets (issue #6).
 #
-#   bash tests/fuzz/run.sh [target ...]      # default: all four, FUZZ_SECONDS each
+#   bash tests/fuzz/run.sh [target ...]      # default: all five, FUZZ_SECONDS each
 #
 # Targets:
 #   json      tests/fuzz/fuzz_json.cc   libFuzzer: csrc/json_shim.cpp + buf.c (ASan+UBSan)
 #   sigv4     tests/fuzz/fuzz_sigv4.c   libFuzzer: csrc/uri.c + sigv4.c + buf.c (ASan+UBSan)
 #   token     tests/fuzz/fuzz_token.py  atheris: StartingToken through PageIterator, vs botocore
+#   tokendec  tests/fuzz/fuzz_token_decode.py  atheris: the CLI's own resume-token decoder
+#             and encoder vs botocore's, no listing around them (fast)
 #   page      tests/fuzz/fuzz_parse_page.py  atheris: _core.parse_page vs botocore's parser,
 #             on the extension built with clang, ASan+UBSan and libFuzzer coverage
 #
 # Environment:
 #   FUZZ_SECONDS  seconds per target (default 60, as CI runs it; raise it for a
 #                 long campaign, e.g. FUZZ_SECONDS=3600)
+#   FUZZ_RUNS     stop each target after this many executions instead (e.g.
+#                 FUZZ_RUNS=10000000 for the campaign's 10 million); the time
+#                 limit then defaults to a day
 #   FUZZ_JOBS     parallel libFuzzer workers for the C targets (default 1)
 #   FUZZ_WORK     build and corpus directory (default /tmp/iotpager-fuzz); the
 #                 corpora there grow from run to run
@@ -29,7 +34,14 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PY=${PYTHON:-python3}
-SECONDS_EACH=${FUZZ_SECONDS:-60}
+RUNS=${FUZZ_RUNS:-}
+if [ -n "$RUNS" ]; then
+    SECONDS_EACH=${FUZZ_SECONDS:-86400}
+    LIMIT=(-runs="$RUNS")
+else
+    SECONDS_EACH=${FUZZ_SECONDS:-60}
+    LIMIT=()
+fi
 JOBS=${FUZZ_JOBS:-1}
 WORK=${FUZZ_WORK:-/tmp/iotpager-fuzz}
 CC=${FUZZ_CC:-clang}
@@ -37,7 +49,7 @@ CXX=${FUZZ_CXX:-clang++}
 CRASHES="$HERE/crashes"
 export IOTPAGER_FUZZ_KNOWN=${IOTPAGER_FUZZ_KNOWN:-0}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(json sigv4 token page)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(json sigv4 token tokendec page)
 mkdir -p "$WORK" "$CRASHES"
 CSRC="$ROOT/csrc"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -73,11 +85,11 @@ run_libfuzzer() {   # target, binary, seed kind, extra args...
     local log="$WORK/$t.log"
     set +e
     if [ "$JOBS" -gt 1 ]; then
-        (cd "$WORK" && "$bin" "$corpus" "$WORK/seeds-$kind" -max_total_time="$SECONDS_EACH" \
+        (cd "$WORK" && "$bin" "$corpus" "$WORK/seeds-$kind" -max_total_time="$SECONDS_EACH" ${LIMIT[@]+"${LIMIT[@]}"} \
             -artifact_prefix="$art" -jobs="$JOBS" -workers="$JOBS" -print_final_stats=1 "$@" >"$log" 2>&1)
         cat "$WORK"/fuzz-*.log >>"$log" 2>/dev/null; rm -f "$WORK"/fuzz-*.log
     else
-        "$bin" "$corpus" "$WORK/seeds-$kind" -max_total_time="$SECONDS_EACH" \
+        "$bin" "$corpus" "$WORK/seeds-$kind" -max_total_time="$SECONDS_EACH" ${LIMIT[@]+"${LIMIT[@]}"} \
             -artifact_prefix="$art" -print_final_stats=1 "$@" >"$log" 2>&1
     fi
     local rc=$?
@@ -155,7 +167,7 @@ run_atheris() {   # target, script, seed kind
     LD_PRELOAD="$pre" PYTHONPATH="$pp:$ROOT/tests" \
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$PY" "$script" "$corpus" "$WORK/seeds-$kind" -max_total_time="$SECONDS_EACH" \
+        "$PY" "$script" "$corpus" "$WORK/seeds-$kind" -max_total_time="$SECONDS_EACH" ${LIMIT[@]+"${LIMIT[@]}"} \
         -artifact_prefix="$art" -print_final_stats=1 -rss_limit_mb=4096 >"$log" 2>&1
     local rc=$?
     set -e
@@ -180,6 +192,8 @@ for t in "${TARGETS[@]}"; do
             fi ;;
         token)
             run_atheris token "$HERE/fuzz_token.py" token ;;
+        tokendec)
+            run_atheris tokendec "$HERE/fuzz_token_decode.py" token ;;
         page)
             build_ext
             run_atheris page "$HERE/fuzz_parse_page.py" json ;;
