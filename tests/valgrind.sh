@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # valgrind memcheck over a representative subset: whole listings with
 # prefetch (threads), scripted bodies through the builder, MaxItems and
-# resume tokens, early stops and cancels. Python's own allocator is off
-# (PYTHONMALLOC=malloc) so every allocation is checked.
+# resume tokens, early stops and cancels, the CLI's JSON text (jsonout.c).
+# Python's own allocator is off (PYTHONMALLOC=malloc) so every allocation
+# is checked.
 #
 # This Python is not built for valgrind, so memcheck also reports CPython's
 # own well-known false positives (no suppression file ships with it). The
@@ -23,12 +24,16 @@ PYTHONMALLOC=malloc valgrind --quiet --log-file="$log" --leak-check=no \
     "tests/test_parity.py::test_max_items_resume_tokens_and_build_full_result" \
     "tests/test_prefetch.py::test_stopping_early_leaves_no_thread_or_connection" \
     "tests/test_prefetch.py::test_close_cancels_a_request_in_flight" \
-    "tests/test_paginator_parity.py::test_max_items_cuts_a_page" "$@" || status=$?
+    "tests/test_paginator_parity.py::test_max_items_cuts_a_page" \
+    "tests/test_jsonout.py::test_jobs_text_encodes_as_the_builders_list" \
+    "tests/test_jsonout.py::test_jobs_text_slices_like_a_list" \
+    "tests/test_jsonout.py::test_jobs_text_errors_are_the_builders" \
+    "tests/test_jsonout.py::test_chunks_are_the_utf8_of_the_text" "$@" || status=$?
 "$PY" - "$log" <<'PY'
 import re, sys
 text = open(sys.argv[1], errors="replace").read()
 blocks = re.split(r"\n==\d+== \n", text)
-ours = re.compile(r"\((?:pager|builder|module|errors|timeconv|http|sigv4|uri|buf)\.c:\d+\)|json_shim\.cpp:\d+|_core\.cpython")
+ours = re.compile(r"\((?:pager|builder|module|errors|timeconv|http|sigv4|uri|buf|jsonout)\.c:\d+\)|json_shim\.cpp:\d+|_core\.cpython")
 errors = [b for b in blocks if re.search(r"==\d+== (Invalid|Conditional|Use of uninit|Syscall param|Mismatched|Source and destination)", b)]
 mine = [b for b in errors if ours.search(b)]
 print(f"valgrind: {len(errors)} memcheck reports, {len(mine)} through iotpager's C code")
