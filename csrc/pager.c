@@ -543,6 +543,24 @@ fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
         if (self->log_requests && log_request(self, st, rc, attempt) < 0) {
             return -1;
         }
+        if (rc == IOT_HTTP_FAILED && iot_http_error_kind(self->http) == IOT_HTTP_E_TOO_BIG &&
+            iot_http_status(self->http) > 0) {
+            /* over max_body after the headers came: an invalid response
+             * whose error says the status and request id, as for a body
+             * that is not JSON */
+            PyObject *metadata;
+            headers = iot_build_headers(st, iot_http_headers(self->http),
+                                        iot_http_header_count(self->http));
+            metadata = headers == NULL ? NULL
+                       : iot_build_metadata(st, iot_http_status(self->http), headers);
+            Py_CLEAR(headers);
+            if (metadata != NULL) {
+                iot_err_invalid(st, self->controller, iot_http_error_message(self->http), "$",
+                                metadata);
+                Py_DECREF(metadata);
+            }
+            return -1;
+        }
         if (rc == IOT_HTTP_FAILED) {
             delay = iot_err_transport(st, self->controller, self->http, self->url.data,
                                       attempt);

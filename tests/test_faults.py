@@ -425,6 +425,9 @@ def test_over_a_small_max_body(srv, delivery):
     assert isinstance(i.error, iotpager.InvalidResponseError), i.error
     assert "response body over 10000 bytes" in str(i.error)
     assert i.pages == [] and len(i.requests) == 1   # not retried
+    # what and where: the HTTP status and the request id, as for invalid JSON
+    assert i.error.status == 200 and i.error.request_id, vars(i.error)
+    assert "HTTP 200" in str(i.error) and i.error.request_id in str(i.error), str(i.error)
 
 
 def test_max_body_boundary(srv):
