@@ -14,6 +14,8 @@
  */
 #include "iotpager.h"
 
+#include <structmember.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -89,6 +91,7 @@ typedef struct {
     iot_buf url;               /* reused request buffers */
     iot_buf query;
     iot_buf auth;
+    PyObject *weakreflist;     /* weak references to this Pager (tests watch it go) */
 } Pager;
 
 static char *
@@ -1066,6 +1069,9 @@ pager_dealloc(Pager *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    if (self->weakreflist != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)self);
+    }
     pager_clear(self);
     release_c(self);
     free_params(self);
@@ -1152,8 +1158,14 @@ PyDoc_STRVAR(pager_doc,
 "--\n\n"
 "The C ListJobs page iterator. Internal: use iotpager.get_paginator().");
 
+static PyMemberDef pager_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(Pager, weakreflist), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot pager_slots[] = {
     {Py_tp_doc, (void *)pager_doc},
+    {Py_tp_members, pager_members},
     {Py_tp_new, pager_new},
     {Py_tp_init, pager_init},
     {Py_tp_dealloc, pager_dealloc},

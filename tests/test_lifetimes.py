@@ -7,8 +7,8 @@
 * Deleting an iterator in the middle of a listing, even with a prefetched
   request stuck on a silent server, frees everything at once, by reference
   counting alone: the PageIterator, its generator, engine and controller
-  (weakref) and the C Pager (it has no weakref slot: counted through the
-  gc), the prefetch pthread (/proc/self/task back to the baseline), the
+  (weakref) and the C Pager (weakref, and counted through the gc), the
+  prefetch pthread (/proc/self/task back to the baseline), the
   connection (the server sees it closed), and tracemalloc does not grow
   over hundreds of such cycles.
 * An iterator still alive at interpreter exit, or a daemon thread inside a
@@ -259,6 +259,9 @@ def test_deleting_an_iterator_frees_everything(server_factory, state):
         engine = it._method
         refs = {"PageIterator": weakref.ref(it), "generator": weakref.ref(gen),
                 "engine": weakref.ref(engine), "controller": weakref.ref(engine._controller)}
+        if engine._pager is not None:
+            refs["C Pager"] = weakref.ref(engine._pager)
+        assert "C Pager" in refs or state == "errored", "no C Pager to watch"
         assert pagers_alive() == base_pagers + 1
         if state.startswith("prefetch"):
             assert c_threads() == base_threads + 1   # the prefetch worker
