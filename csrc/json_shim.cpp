@@ -440,19 +440,30 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
         }
         else if (!e && nt == ondemand::number_type::floating_point_number) {
             /* A long integer literal is reported as floating point; Python
-             * keeps it an exact int, so it must go the RAW way. */
+             * keeps it an exact int, so it must go the RAW way. So must a
+             * mantissa of more than 19 digits: simdjson 3.0's slow path
+             * misreads some (an integer part of 0 and a long fraction
+             * overflows its digit count: "-0.04073709551615446744073709551615"
+             * came out as -1.5e-13; simdjson issue #2093, fixed in 3.6.3, a
+             * fuzz finding here); json.loads in the builder reads them right. */
             bool integral = true;
+            int digits = 0;
             for (char c : raw) {
-                if (c == '.' || c == 'e' || c == 'E') {
+                if (c >= '0' && c <= '9') {
+                    digits++;
+                    continue;
+                }
+                if (c == '.') {
                     integral = false;
-                    break;
+                    continue;
                 }
-                if (c == ' ' || c == ',' || c == '}' || c == ']') {
-                    break;
+                if (c == 'e' || c == 'E') {
+                    integral = false;
                 }
+                break;   /* the exponent, or what follows the number */
             }
             double d;
-            if (!integral && !(e = v.get_double().get(d))) {
+            if (!integral && digits <= 19 && !(e = v.get_double().get(d))) {
                 out->kind = IOT_V_DOUBLE;
                 out->u.d = d;
                 return IOT_JSON_OK;
