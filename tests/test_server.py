@@ -71,11 +71,13 @@ def signed_headers(s, target, creds=CREDS, extra=None):
 def get(s, target, creds=CREDS, conn=None):
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
-    conn.request("GET", target, headers=signed_headers(s, target, creds) if creds else {})
-    resp = conn.getresponse()
-    body = resp.read()
-    if own:
-        conn.close()
+    try:
+        conn.request("GET", target, headers=signed_headers(s, target, creds) if creds else {})
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        if own:
+            conn.close()   # also when the read fails (IncompleteRead)
     return resp, body
 
 
@@ -660,4 +662,7 @@ def test_cli_prints_endpoint_and_serves():
     finally:
         p.terminate()
         p.wait(5)
-    assert p.stderr.read() == ""
+    err = p.stderr.read()
+    p.stdout.close()
+    p.stderr.close()
+    assert err == ""
