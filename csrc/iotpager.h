@@ -92,16 +92,16 @@ PyObject *iot_build_metadata(iot_state *st, long status, PyObject *headers);
 /* metadata["RetryAttempts"] = retry_attempts. 0, or -1 with an exception. */
 int iot_build_set_retries(iot_state *st, PyObject *metadata, long retry_attempts);
 
-/* The page dict {ResponseMetadata, jobs?, nextToken?} from a parsed page.
- * metadata is borrowed (the page takes its own reference).
- * *token_out gets a new reference to the nextToken value, or NULL when the
- * page has none. New reference, or NULL with an exception set (a value that
- * cannot be built raises with its JSON path, through iot_err_invalid). */
 /* page->jobs[index] as the builder makes it for a page's list (a dict, or
  * None). New reference, or NULL with an exception. metadata borrowed. */
 PyObject *iot_build_job(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata,
                         size_t index);
 
+/* The page dict {ResponseMetadata, jobs?, nextToken?} from a parsed page.
+ * metadata is borrowed (the page takes its own reference).
+ * *token_out gets a new reference to the nextToken value, or NULL when the
+ * page has none. New reference, or NULL with an exception set (a value that
+ * cannot be built raises with its JSON path, through iot_err_invalid). */
 PyObject *iot_build_page(const iot_build_ctx *ctx, const iot_page *page,
                          PyObject *metadata, PyObject **token_out);
 

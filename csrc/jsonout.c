@@ -102,6 +102,19 @@ typedef struct {
     PyObject *sep;                   /* strong, or NULL: JT_SEP as bytes, for chunks */
 } jo_enc;
 
+/* An encoder with an empty buffer; default_fn and jobs_text_type may be
+ * NULL (none). chunks starts NULL: the caller sets it for chunks mode. */
+static void
+jo_enc_init(jo_enc *e, PyObject *default_fn, PyTypeObject *jobs_text_type)
+{
+    jo_buf_init(&e->out);
+    e->default_fn = default_fn;
+    e->jobs_text_type = jobs_text_type;
+    e->surrogates = 0;
+    e->chunks = NULL;
+    e->sep = NULL;
+}
+
 /* chunks mode: what is in the buffer becomes a bytes chunk */
 static int
 jo_flush(jo_enc *e)
@@ -364,7 +377,6 @@ jo_double(jo_enc *e, double d)
     if ((qn = jo_float_short(d, quick)) != 0) {
         return jo_put(e, quick, qn);
     }
-
     if (isnan(d)) {
         return jo_put(e, "NaN", 3);
     }
@@ -379,12 +391,6 @@ jo_double(jo_enc *e, double d)
     rc = jo_put(e, text, strlen(text));
     PyMem_Free(text);
     return rc;
-}
-
-static int
-jo_float(jo_enc *e, PyObject *v)
-{
-    return jo_double(e, PyFloat_AS_DOUBLE(v));
 }
 
 static int jo_value(jo_enc *e, PyObject *v, int level);
@@ -433,18 +439,14 @@ jo_dict(jo_enc *e, PyObject *d, int level)
     if (PyDict_GET_SIZE(d) == 0) {
         return jo_put(e, "{}", 2);
     }
-    /* keys other than str: json.dumps converts them; leave it to json */
-    while (PyDict_Next(d, &pos, &key, &value)) {
-        if (!PyUnicode_Check(key)) {
-            return JO_FALLBACK;
-        }
-    }
     if ((rc = jo_put(e, "{", 1)) != JO_OK) {
         return rc;
     }
-    pos = 0;
     size = PyDict_GET_SIZE(d);
     while (PyDict_Next(d, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key)) {
+            return JO_FALLBACK;   /* json.dumps converts such keys: the whole text is its */
+        }
         if (!first && (rc = jo_put(e, ",", 1)) != JO_OK) {
             return rc;
         }
@@ -501,7 +503,7 @@ jo_value(jo_enc *e, PyObject *v, int level)
         return jo_int(e, v);
     }
     if (PyFloat_Check(v)) {
-        return jo_float(e, v);
+        return jo_double(e, PyFloat_AS_DOUBLE(v));
     }
     if (Py_EnterRecursiveCall(" while encoding a JSON object")) {
         return JO_ERROR;
@@ -537,8 +539,7 @@ jo_value(jo_enc *e, PyObject *v, int level)
     return rc;
 }
 
-/* New reference: the text (str), or Py_NotImplemented when json.dumps must
- * do it; NULL with an exception set. obj and default_fn are borrowed. */
+/* See iotpager.h: a str, chunks, Py_NotImplemented, or NULL. */
 PyObject *
 iot_jsonout_dumps(PyObject *obj, PyObject *default_fn, PyTypeObject *jobs_text_type,
                   int chunks)
@@ -547,13 +548,8 @@ iot_jsonout_dumps(PyObject *obj, PyObject *default_fn, PyTypeObject *jobs_text_t
     PyObject *result = NULL;
     int rc;
 
-    jo_buf_init(&e.out);
-    e.default_fn = default_fn;
-    e.jobs_text_type = jobs_text_type;
-    e.surrogates = 0;
-    e.sep = NULL;
-    e.chunks = chunks ? PyList_New(0) : NULL;
-    if (chunks && e.chunks == NULL) {
+    jo_enc_init(&e, default_fn, jobs_text_type);
+    if (chunks && (e.chunks = PyList_New(0)) == NULL) {
         return NULL;
     }
     rc = jo_value(&e, obj, 0);
@@ -1048,24 +1044,18 @@ iot_jsonout_jobs(const iot_build_ctx *ctx, const iot_page *page, PyObject *metad
     jo_enc e;
     jt_keys keys;
     size_t i, *starts;
-    PyObject *result = NULL;
 
     if (ctx->tz->mode != IOT_TZ_RAW) {
         PyErr_SetString(PyExc_ValueError, "iotpager: jobs as text need raw timestamps");
         return NULL;
     }
-    jo_buf_init(&e.out);
-    e.default_fn = NULL;
-    e.jobs_text_type = ctx->jobs_text;
-    e.surrogates = 0;
-    /* about what a job takes, so the text rarely moves while it grows */
-    if (page->njobs > 0 && jo_reserve(&e.out, page->njobs * 512) < 0) {
-        return PyErr_NoMemory();
-    }
+    jo_enc_init(&e, NULL, ctx->jobs_text);
     jt_keys_init(&keys);
     starts = malloc(sizeof(size_t) * (page->njobs + 1));
-    if (starts == NULL) {
-        return PyErr_NoMemory();
+    /* about what a job takes, so the text rarely moves while it grows */
+    if (starts == NULL || (page->njobs > 0 && jo_reserve(&e.out, page->njobs * 512) < 0)) {
+        PyErr_NoMemory();
+        goto done;
     }
     for (i = 0; i < page->njobs; i++) {
         if (i > 0 && jo_put(&e, JT_SEP, JT_SEP_LEN) != JO_OK) {
@@ -1077,13 +1067,10 @@ iot_jsonout_jobs(const iot_build_ctx *ctx, const iot_page *page, PyObject *metad
         }
     }
     starts[page->njobs] = e.out.len + JT_SEP_LEN;
-    /* the text changes hands: jt_new owns it (and starts) from here */
-    result = jt_new(ctx->jobs_text, e.out.len ? e.out.data : NULL, e.out.len, starts,
-                    (Py_ssize_t)page->njobs, e.surrogates);
-    if (e.out.len == 0) {
-        jo_buf_free(&e.out);
-    }
-    return result;
+    /* the text (NULL when there are no jobs) and starts change hands:
+     * jt_new owns them from here */
+    return jt_new(ctx->jobs_text, e.out.data, e.out.len, starts, (Py_ssize_t)page->njobs,
+                  e.surrogates);
 done:
     free(starts);
     jo_buf_free(&e.out);

@@ -1030,14 +1030,16 @@ def _json_default(obj):
     raise TypeError("Encountered unrecognized type in JSON encoder.")
 
 
-def _json_text(obj):
+def _json_text(obj, chunks=False):
     """json.dumps(obj, indent=4, ensure_ascii=False, default=json_encoder):
     awscli's JSONFormatter. The C encoder gives the same text; for what only
     json.dumps does the same way (a non-str dict key, a dict or list
-    subclass) it returns NotImplemented and json.dumps runs."""
+    subclass) it returns NotImplemented and json.dumps runs. chunks: the
+    text's UTF-8 as a list of bytes-like pieces where the C encoder can
+    (see _core.awscli_json), else the text."""
     from iotpager import _core
 
-    text = _core.awscli_json(obj, _json_default)
+    text = _core.awscli_json(obj, _json_default, chunks)
     if text is NotImplemented:
         import json
 
@@ -1087,12 +1089,8 @@ class _Stdout:
 
 def _format_json(response, stream):
     if response != {}:
-        from iotpager import _core
-
         # UTF-8 chunks (the jobs' own texts among them) when stdout takes bytes
-        data = _core.awscli_json(response, _json_default, stream.utf8)
-        if data is NotImplemented:
-            data = _json_text(response)
+        data = _json_text(response, stream.utf8)
         if isinstance(data, list):
             stream.write_utf8(data + [b"\n"])
         else:
