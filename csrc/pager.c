@@ -8,9 +8,21 @@
  * rules. Rare paths (errors, retries, odd timestamps) go through the
  * per-iterator Python controller (python/iotpager/_controller.py).
  *
+ * Prefetch (the default): once a page's nextToken is known, a C thread (the
+ * worker) runs the listing ahead of the caller. It fetches a page, parses
+ * it, and as soon as the page's nextToken is a plain string it signs and
+ * sends the next request, up to NSLOTS pages ahead, while the main thread
+ * builds Python objects from pages already parsed. The worker never touches
+ * Python: it signs with a snapshot of the credentials that the main thread
+ * refreshes from botocore on every page. Anything off the plain path (a
+ * failed transfer, a status >= 301, a body that does not parse, a nextToken
+ * that is not a plain string, MaxItems reached) ends the worker's run, and
+ * the main thread takes it from there exactly as without prefetch.
+ *
  * Ownership: a Pager owns its controller and tzinfo references, its
- * iot_http, its iot_page and every malloc'd string below. It is used by one
- * thread at a time; a second thread entering __next__ gets RuntimeError.
+ * iot_http, its iot_page, its worker's slots and every malloc'd string
+ * below. It is used by one thread at a time; a second thread entering
+ * __next__ gets RuntimeError.
  */
 #include "iotpager.h"
 
@@ -26,28 +38,68 @@
 #include "uri.h"
 
 #define STEP_MS 50   /* the longest the GIL stays released in one slice */
+#define NSLOTS 3     /* pages the worker may hold: one being built, two ahead */
 
 typedef struct {
     char *s;
     size_t n;
 } owned_str;
 
-/* The prefetch worker: one pthread per Pager, started on the first
- * prefetch. It only drives iot_http_step (pure C, no Python), so it never
- * needs the GIL. The main thread hands it a signed, started request and
- * later waits for the result, in 50 ms slices, checking signals. */
-enum { W_IDLE = 0, W_RUNNING, W_DONE };
+/* The buffers of one signed request (malloc'd, reused). */
+typedef struct {
+    iot_buf url;     /* endpoint + path + ?query, NUL-terminated */
+    iot_buf query;   /* the canonical query */
+    iot_buf auth;    /* "Authorization: ..." */
+} reqbufs;
+
+/* A page fetched and parsed by the worker. Owned by the worker; between
+ * S_READY and the end of the __next__ that takes it, by the main thread. */
+enum { S_FREE = 0, S_READY, S_USED };
 
 typedef struct {
+    int state;               /* S_*, under the worker's mu */
+    iot_buf body;            /* the response body (swapped out of the transport) */
+    iot_page page;           /* parsed from body; parser made on first use */
+    int jerr;                /* iot_json_parse_page's result */
+    long status;
+    double seconds;          /* the transfer's time, for log_request */
+    iot_buf hbytes;          /* the response headers' names and values */
+    iot_http_header *hdrs;   /* nhdrs entries pointing into hbytes */
+    size_t nhdrs;
+    size_t hcap;
+    iot_buf target;          /* the request's URL, for log_request */
+    int decided;             /* the worker applied botocore's token rules: */
+    int finished;            /*   the listing ends after this page */
+    int dup;                 /*   the page repeated the token that fetched it */
+    owned_str token;         /*   or the nextToken to send next (malloc'd) */
+} slot;
+
+/* The prefetch worker: one pthread per Pager, started on the first
+ * prefetch. Everything below is shared with it and read or written under
+ * mu, except what the comments say is the worker's own. */
+typedef struct {
     pthread_t thread;
-    int started;
+    int started;             /* main thread only */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int state;          /* W_*, under mu */
-    int quit;           /* under mu */
-    int cancel;         /* atomic: stop the transfer now */
-    int rc;             /* IOT_HTTP_DONE / IOT_HTTP_FAILED, under mu */
-    iot_http *http;     /* borrowed from the Pager */
+    int go;                  /* a started request waits for the worker */
+    int running;             /* a run is in progress (go, or the worker is busy) */
+    int quit;
+    int cancel;              /* atomic: stop the transfer now */
+    int raw;                 /* the run ended with a response left in the */
+    int raw_rc;              /*   transport: IOT_HTTP_DONE / IOT_HTTP_FAILED */
+    slot slots[NSLOTS];
+    int queue[NSLOTS];       /* S_READY slots, oldest first */
+    int qhead;
+    int qlen;
+    char *ak, *sk, *tok;     /* the credentials snapshot (malloc'd; tok may be NULL) */
+    long requests;           /* requests the worker sent */
+    /* the worker's own while running; the main thread's while it is not: */
+    reqbufs bufs;            /* the request in flight */
+    owned_str sent;          /* the nextToken that request sent */
+    int sent_from_page;
+    long long items;         /* jobs so far, for MaxItems */
+    iot_sigv4_key_cache keycache;
 } worker;
 
 typedef struct {
@@ -77,7 +129,6 @@ typedef struct {
     long long max_items;       /* no prefetch once `items` reaches it; < 0: none */
     long long skip;            /* jobs of the first page a StartingToken skips */
     long long items;
-    int inflight;              /* a prefetched request is with the worker */
     worker w;
     int finished;
     int busy;
@@ -88,9 +139,7 @@ typedef struct {
     long long bytes;
     int log_requests;          /* call controller.log_request() per request */
     iot_buf page_body;         /* the body being parsed and built (swapped out of http) */
-    iot_buf url;               /* reused request buffers */
-    iot_buf query;
-    iot_buf auth;
+    reqbufs bufs;              /* the main thread's requests */
     PyObject *weakreflist;     /* weak references to this Pager (tests watch it go) */
 } Pager;
 
@@ -131,28 +180,52 @@ copy_utf8(PyObject *obj, const char *what, owned_str *out)
 }
 
 static void
-free_token(Pager *self)
+free_owned(owned_str *o)
 {
-    free(self->token.s);
-    self->token.s = NULL;
-    self->token.n = 0;
+    free(o->s);
+    o->s = NULL;
+    o->n = 0;
 }
 
-/* ---- the request ------------------------------------------------------- */
+static void
+free_token(Pager *self)
+{
+    free_owned(&self->token);
+}
 
-/* Build the canonical query (also the URL's query) for the current token. */
+static void
+reqbufs_init(reqbufs *b)
+{
+    iot_buf_init(&b->url, 0);
+    iot_buf_init(&b->query, 0);
+    iot_buf_init(&b->auth, 0);
+}
+
+static void
+reqbufs_free(reqbufs *b)
+{
+    iot_buf_free(&b->url);
+    iot_buf_free(&b->query);
+    iot_buf_free(&b->auth);
+}
+
+/* ---- the request: pure C, so that the worker can sign too --------------- */
+
+enum { SIGN_OK = 0, SIGN_NOMEM = -1, SIGN_CLOCK = -2, SIGN_FAILED = -3 };
+
+/* The canonical query (also the URL's query) for `token` into b->query.
+ * SIGN_OK or SIGN_NOMEM. */
 static int
-build_query(Pager *self)
+build_query(const Pager *self, reqbufs *b, const owned_str *token)
 {
     iot_uri_param stack[16], *params = stack;
     size_t n = 0, i;
     int rc;
 
     if (self->nparams + 1 > sizeof(stack) / sizeof(stack[0])) {
-        params = PyMem_Malloc((self->nparams + 1) * sizeof(*params));
+        params = malloc((self->nparams + 1) * sizeof(*params));
         if (params == NULL) {
-            PyErr_NoMemory();
-            return -1;
+            return SIGN_NOMEM;
         }
     }
     for (i = 0; i < self->nparams; i++) {
@@ -164,33 +237,29 @@ build_query(Pager *self)
     }
     /* botocore's _inject_token_into_kwargs leaves out a token that is the
      * string 'None' */
-    if (self->token.s != NULL && !(self->token.n == 4 && memcmp(self->token.s, "None", 4) == 0)) {
+    if (token->s != NULL && !(token->n == 4 && memcmp(token->s, "None", 4) == 0)) {
         params[n].key = "nextToken";
         params[n].key_len = 9;
-        params[n].value = self->token.s;
-        params[n].value_len = self->token.n;
+        params[n].value = token->s;
+        params[n].value_len = token->n;
         n++;
     }
-    iot_buf_reset(&self->query);
-    rc = iot_uri_canonical_query(&self->query, params, n);
+    iot_buf_reset(&b->query);
+    rc = iot_uri_canonical_query(&b->query, params, n);
     if (params != stack) {
-        PyMem_Free(params);
+        free(params);
     }
-    if (rc != IOT_BUF_OK) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    return 0;
+    return rc == IOT_BUF_OK ? SIGN_OK : SIGN_NOMEM;
 }
 
-/* Sign the request and start it on the transport. The credentials come
- * from the controller for every request, so refreshed credentials are
- * used as soon as botocore refreshes them. 0, or -1 with an exception. */
+/* Sign the request for `token` with the given credentials into b and start
+ * it on `http`. No Python (malloc only): the worker calls it without the
+ * GIL. self's endpoint, host, path, region, service and parameters are
+ * only read (they do not change after __init__). SIGN_*. */
 static int
-start_request(Pager *self, iot_state *st)
+sign_and_start(const Pager *self, iot_http *http, reqbufs *b, iot_sigv4_key_cache *cache,
+               const owned_str *token, const char *ak, const char *sk, const char *tok)
 {
-    PyObject *creds = NULL;
-    const char *ak, *sk, *tok = NULL;
     char amz_date[20], hdr_date[40];
     char *hdr_host = NULL, *hdr_token = NULL;
     const char *lines[6];
@@ -200,39 +269,19 @@ start_request(Pager *self, iot_state *st)
     char payload_hash[65];
     struct tm tm;
     time_t now;
-    int rc = -1, src;
+    int rc, src;
 
-    creds = PyObject_CallMethodNoArgs(self->controller, st->s_credentials);
-    if (creds == NULL) {
-        goto done;
-    }
-    if (!PyTuple_Check(creds) || PyTuple_GET_SIZE(creds) != 3) {
-        PyErr_SetString(PyExc_TypeError, "iotpager: controller.credentials() must return a 3-tuple");
-        goto done;
-    }
-    ak = PyUnicode_AsUTF8(PyTuple_GET_ITEM(creds, 0));
-    sk = ak ? PyUnicode_AsUTF8(PyTuple_GET_ITEM(creds, 1)) : NULL;
-    if (ak == NULL || sk == NULL) {
-        goto done;
-    }
-    if (PyTuple_GET_ITEM(creds, 2) != Py_None) {
-        tok = PyUnicode_AsUTF8(PyTuple_GET_ITEM(creds, 2));
-        if (tok == NULL) {
-            goto done;
-        }
-    }
-    if (build_query(self) < 0) {
-        goto done;
+    rc = build_query(self, b, token);
+    if (rc != SIGN_OK) {
+        return rc;
     }
     now = time(NULL);
     if (gmtime_r(&now, &tm) == NULL ||
         strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm) == 0) {
-        PyErr_SetString(PyExc_OSError, "iotpager: cannot read the clock");
-        goto done;
+        return SIGN_CLOCK;
     }
     if (iot_sigv4_sha256_hex("", 0, payload_hash) < 0) {
-        PyErr_SetString(PyExc_RuntimeError, "iotpager: SHA-256 failed");
-        goto done;
+        return SIGN_FAILED;
     }
     sh[0].name = "host";
     sh[0].value = self->host;
@@ -243,7 +292,7 @@ start_request(Pager *self, iot_state *st)
     memset(&req, 0, sizeof(req));
     req.method = "GET";
     req.canonical_uri = self->path;
-    req.canonical_query = self->query.data ? self->query.data : "";
+    req.canonical_query = b->query.data ? b->query.data : "";
     req.headers = sh;
     req.nheaders = tok ? 3 : 2;
     req.payload_hash = payload_hash;
@@ -252,30 +301,25 @@ start_request(Pager *self, iot_state *st)
     req.region = self->region;
     req.service = self->service;
     req.amz_date = amz_date;
-    iot_buf_reset(&self->auth);
-    iot_buf_append_str(&self->auth, "Authorization: ");
-    src = iot_sigv4_sign(&self->auth, &req, &self->keycache);
+    iot_buf_reset(&b->auth);
+    if (iot_buf_append_str(&b->auth, "Authorization: ") != IOT_BUF_OK) {
+        return SIGN_NOMEM;
+    }
+    src = iot_sigv4_sign(&b->auth, &req, cache);
     if (src != 0) {
-        if (src == IOT_BUF_ENOMEM) {
-            PyErr_NoMemory();
-        }
-        else {
-            PyErr_SetString(PyExc_RuntimeError, "iotpager: SigV4 signing failed");
-        }
-        goto done;
+        return src == IOT_BUF_ENOMEM ? SIGN_NOMEM : SIGN_FAILED;
     }
     /* the URL: endpoint + path + ?query */
-    iot_buf_reset(&self->url);
-    if (iot_buf_append_str(&self->url, self->endpoint) ||
-        iot_buf_append_str(&self->url, self->path) ||
-        (self->query.len && (iot_buf_append_char(&self->url, '?') ||
-                             iot_buf_append(&self->url, self->query.data, self->query.len)))) {
-        PyErr_NoMemory();
-        goto done;
+    iot_buf_reset(&b->url);
+    if (iot_buf_append_str(&b->url, self->endpoint) ||
+        iot_buf_append_str(&b->url, self->path) ||
+        (b->query.len && (iot_buf_append_char(&b->url, '?') ||
+                          iot_buf_append(&b->url, b->query.data, b->query.len)))) {
+        return SIGN_NOMEM;
     }
-    hdr_host = PyMem_Malloc(strlen(self->host) + 8);
+    rc = SIGN_NOMEM;
+    hdr_host = malloc(strlen(self->host) + 8);
     if (hdr_host == NULL) {
-        PyErr_NoMemory();
         goto done;
     }
     sprintf(hdr_host, "Host: %s", self->host);
@@ -283,174 +327,556 @@ start_request(Pager *self, iot_state *st)
     lines[nlines++] = hdr_host;
     lines[nlines++] = hdr_date;
     if (tok != NULL) {
-        hdr_token = PyMem_Malloc(strlen(tok) + 32);
+        hdr_token = malloc(strlen(tok) + 32);
         if (hdr_token == NULL) {
-            PyErr_NoMemory();
             goto done;
         }
         sprintf(hdr_token, "X-Amz-Security-Token: %s", tok);
         lines[nlines++] = hdr_token;
     }
-    lines[nlines++] = self->auth.data;
+    lines[nlines++] = b->auth.data;
     lines[nlines++] = "Accept:";   /* botocore sends none; drop curl's default */
-    if (iot_http_start(self->http, self->url.data, lines, nlines) < 0) {
-        PyErr_NoMemory();
+    if (iot_http_start(http, b->url.data, lines, nlines) < 0) {
         goto done;
     }
-    self->requests++;
-    rc = 0;
+    rc = SIGN_OK;
 done:
-    PyMem_Free(hdr_host);
-    PyMem_Free(hdr_token);
-    Py_XDECREF(creds);
+    free(hdr_host);
+    free(hdr_token);
     return rc;
+}
+
+/* Replace the worker's credentials snapshot (under mu once the worker
+ * runs). 0, or -1 (out of memory: the snapshot is then empty). */
+static int
+set_snapshot(worker *w, const char *ak, const char *sk, const char *tok)
+{
+    int rc = 0;
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+    }
+    if (w->ak == NULL || strcmp(w->ak, ak) != 0 || strcmp(w->sk, sk) != 0 ||
+        (w->tok == NULL) != (tok == NULL) || (tok != NULL && strcmp(w->tok, tok) != 0)) {
+        free(w->ak);
+        free(w->sk);
+        free(w->tok);
+        w->ak = dup_str(ak, strlen(ak));
+        w->sk = dup_str(sk, strlen(sk));
+        w->tok = tok ? dup_str(tok, strlen(tok)) : NULL;
+        if (w->ak == NULL || w->sk == NULL || (tok != NULL && w->tok == NULL)) {
+            free(w->ak);
+            free(w->sk);
+            free(w->tok);
+            w->ak = w->sk = w->tok = NULL;
+            rc = -1;
+        }
+    }
+    if (w->started) {
+        pthread_mutex_unlock(&w->mu);
+    }
+    return rc;
+}
+
+/* The credentials from the controller, for every request the main thread
+ * signs and once per page while the worker runs, so refreshed credentials
+ * are used as soon as botocore refreshes them. They also become the
+ * worker's snapshot. 0 with *creds a new reference to a 3-tuple and the
+ * three C strings set (borrowed from it; *tok may be NULL), or -1. */
+static int
+get_credentials(Pager *self, iot_state *st, PyObject **creds, const char **ak,
+                const char **sk, const char **tok)
+{
+    PyObject *c = PyObject_CallMethodNoArgs(self->controller, st->s_credentials);
+    *creds = NULL;
+    if (c == NULL) {
+        return -1;
+    }
+    if (!PyTuple_Check(c) || PyTuple_GET_SIZE(c) != 3) {
+        PyErr_SetString(PyExc_TypeError, "iotpager: controller.credentials() must return a 3-tuple");
+        goto fail;
+    }
+    *ak = PyUnicode_AsUTF8(PyTuple_GET_ITEM(c, 0));
+    *sk = *ak ? PyUnicode_AsUTF8(PyTuple_GET_ITEM(c, 1)) : NULL;
+    if (*ak == NULL || *sk == NULL) {
+        goto fail;
+    }
+    *tok = NULL;
+    if (PyTuple_GET_ITEM(c, 2) != Py_None) {
+        *tok = PyUnicode_AsUTF8(PyTuple_GET_ITEM(c, 2));
+        if (*tok == NULL) {
+            goto fail;
+        }
+    }
+    if (self->prefetch && set_snapshot(&self->w, *ak, *sk, *tok) < 0) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    *creds = c;
+    return 0;
+fail:
+    Py_DECREF(c);
+    return -1;
+}
+
+/* Sign the request for self->token into b and start it on the transport
+ * (main thread, worker idle). 0, or -1 with an exception. */
+static int
+start_request(Pager *self, iot_state *st, reqbufs *b)
+{
+    PyObject *creds;
+    const char *ak, *sk, *tok;
+    int rc;
+
+    if (get_credentials(self, st, &creds, &ak, &sk, &tok) < 0) {
+        return -1;
+    }
+    rc = sign_and_start(self, self->http, b, &self->keycache, &self->token, ak, sk, tok);
+    Py_DECREF(creds);
+    switch (rc) {
+    case SIGN_OK:
+        self->requests++;
+        return 0;
+    case SIGN_NOMEM:
+        PyErr_NoMemory();
+        return -1;
+    case SIGN_CLOCK:
+        PyErr_SetString(PyExc_OSError, "iotpager: cannot read the clock");
+        return -1;
+    default:
+        PyErr_SetString(PyExc_RuntimeError, "iotpager: SigV4 signing failed");
+        return -1;
+    }
 }
 
 /* ---- the prefetch worker ------------------------------------------------ */
 
+static int
+slot_free_count(const worker *w)
+{
+    int i, n = 0;
+    for (i = 0; i < NSLOTS; i++) {
+        n += w->slots[i].state == S_FREE;
+    }
+    return n;
+}
+
+/* Copy the transport's response headers into the slot. 0 or -1 (memory). */
+static int
+slot_copy_headers(slot *s, iot_http *http)
+{
+    size_t n = iot_http_header_count(http), i, total = 0;
+    const iot_http_header *h = iot_http_headers(http);
+    size_t off;
+
+    for (i = 0; i < n; i++) {
+        total += h[i].name_len + h[i].value_len;
+    }
+    if (n > s->hcap) {
+        iot_http_header *p = realloc(s->hdrs, n * sizeof(*p));
+        if (p == NULL) {
+            return -1;
+        }
+        s->hdrs = p;
+        s->hcap = n;
+    }
+    iot_buf_reset(&s->hbytes);
+    if (iot_buf_reserve(&s->hbytes, total) != IOT_BUF_OK) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        (void)iot_buf_append(&s->hbytes, h[i].name, h[i].name_len);   /* reserved */
+        (void)iot_buf_append(&s->hbytes, h[i].value, h[i].value_len);
+    }
+    for (i = 0, off = 0; i < n; i++) {
+        s->hdrs[i].name = s->hbytes.data + off;
+        s->hdrs[i].name_len = h[i].name_len;
+        off += h[i].name_len;
+        s->hdrs[i].value = s->hbytes.data + off;
+        s->hdrs[i].value_len = h[i].value_len;
+        off += h[i].value_len;
+    }
+    s->nhdrs = n;
+    return 0;
+}
+
+/* The worker's share of advance_c: botocore's token rules on a page it
+ * parsed. Sets the slot's decision and returns 1 when the listing goes on
+ * with s->token (and w->sent becomes it), 0 otherwise. Without the GIL. */
+static int
+slot_decide(worker *w, slot *s)
+{
+    const iot_value *v = &s->page.next_token;
+    const char *p;
+
+    s->decided = s->finished = s->dup = 0;
+    free_owned(&s->token);
+    if (s->jerr != IOT_JSON_OK) {
+        return 0;   /* the main thread raises the parse error */
+    }
+    if (v->kind == IOT_V_ABSENT || v->kind == IOT_V_NULL ||
+        (v->kind == IOT_V_STRING && v->len == 0)) {
+        s->decided = s->finished = 1;
+        return 0;
+    }
+    if (v->kind != IOT_V_STRING) {
+        return 0;   /* botocore's truthiness, after the build, on the main thread */
+    }
+    p = iot_value_bytes(&s->page, v);
+    if (w->sent_from_page && w->sent.s != NULL && w->sent.n == v->len &&
+        memcmp(w->sent.s, p, v->len) == 0) {
+        s->decided = s->dup = 1;
+        return 0;
+    }
+    s->token.s = dup_str(p, v->len);
+    if (s->token.s == NULL) {
+        return 0;   /* undecided: the main thread decides from the built page */
+    }
+    s->token.n = v->len;
+    free_owned(&w->sent);
+    w->sent.s = dup_str(p, v->len);
+    if (w->sent.s == NULL) {
+        s->decided = 1;   /* the page's decision stands; the run just stops */
+        return 0;
+    }
+    w->sent.n = v->len;
+    w->sent_from_page = 1;
+    s->decided = 1;
+    return 1;
+}
+
+/* Fill a free slot from the finished transfer: take the body, copy the
+ * headers, parse. Returns 1 when the run may go on, 0 when it ends. */
+static int
+slot_fill(Pager *self, slot *s, long long max_items)
+{
+    worker *w = &self->w;
+    iot_buf *body = &s->body;
+    const char *url = w->bufs.url.data ? w->bufs.url.data : "";
+
+    s->status = iot_http_status(self->http);
+    s->seconds = iot_http_total_seconds(self->http);
+    iot_http_take_body(self->http, body);
+    iot_buf_reset(&s->target);
+    if (slot_copy_headers(s, self->http) < 0 ||
+        iot_buf_append_str(&s->target, url) != IOT_BUF_OK ||
+        (body->data == NULL && iot_buf_reserve(body, 0) != IOT_BUF_OK) ||
+        (s->page.parser == NULL && iot_json_page_init(&s->page) < 0)) {
+        s->jerr = IOT_JSON_E_NOMEM;
+    }
+    else {
+        s->jerr = iot_json_parse_page(&s->page, body->data, body->len);
+    }
+    if (!slot_decide(w, s)) {
+        return 0;
+    }
+    w->items += (long long)s->page.njobs;
+    return max_items < 0 || w->items < max_items;
+}
+
+static void
+worker_end_run(worker *w)
+{
+    w->running = 0;
+    w->go = 0;
+    pthread_cond_broadcast(&w->cv);
+}
+
 static void *
 worker_main(void *arg)
 {
-    worker *w = arg;
+    Pager *self = arg;
+    worker *w = &self->w;
+    iot_http *http = self->http;
+    long long max_items = self->max_items;
 
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        int rc = IOT_HTTP_RUNNING;
-        while (w->state != W_RUNNING && !w->quit) {
+        int rc = IOT_HTTP_RUNNING, more, i;
+        slot *s = NULL;
+
+        while (!w->go && !w->quit) {
             pthread_cond_wait(&w->cv, &w->mu);
         }
         if (w->quit) {
             break;
         }
+        w->go = 0;
         pthread_mutex_unlock(&w->mu);
         while (rc == IOT_HTTP_RUNNING) {
             if (__atomic_load_n(&w->cancel, __ATOMIC_ACQUIRE)) {
-                iot_http_abort(w->http);
+                iot_http_abort(http);
                 rc = IOT_HTTP_FAILED;
                 break;
             }
-            rc = iot_http_step(w->http, 1000);
+            rc = iot_http_step(http, 1000);
         }
         pthread_mutex_lock(&w->mu);
-        w->rc = rc;
-        w->state = W_DONE;
+        if (__atomic_load_n(&w->cancel, __ATOMIC_ACQUIRE)) {
+            worker_end_run(w);
+            continue;
+        }
+        if (rc != IOT_HTTP_DONE || iot_http_status(http) >= 301) {
+            /* the main thread handles it as its own fetch would */
+            w->raw = 1;
+            w->raw_rc = rc;
+            worker_end_run(w);
+            continue;
+        }
+        for (i = 0; i < NSLOTS; i++) {
+            if (w->slots[i].state == S_FREE) {
+                s = &w->slots[i];
+                break;
+            }
+        }
+        /* a run starts a request only with a free slot, and only the
+         * worker fills slots: there is one */
+        pthread_mutex_unlock(&w->mu);
+        more = slot_fill(self, s, max_items);
+        pthread_mutex_lock(&w->mu);
+        s->state = S_READY;
+        w->queue[(w->qhead + w->qlen) % NSLOTS] = (int)(s - w->slots);
+        w->qlen++;
         pthread_cond_broadcast(&w->cv);
+        while (more && slot_free_count(w) == 0 && !w->quit &&
+               !__atomic_load_n(&w->cancel, __ATOMIC_ACQUIRE)) {
+            pthread_cond_wait(&w->cv, &w->mu);
+        }
+        if (!more || w->quit || __atomic_load_n(&w->cancel, __ATOMIC_ACQUIRE) ||
+            w->ak == NULL) {
+            worker_end_run(w);
+            continue;
+        }
+        /* signing under mu keeps the credentials snapshot still; it takes
+         * microseconds */
+        if (sign_and_start(self, http, &w->bufs, &w->keycache, &w->sent, w->ak, w->sk,
+                           w->tok) != SIGN_OK) {
+            worker_end_run(w);   /* the main thread tries again and reports it */
+            continue;
+        }
+        w->requests++;
+        w->go = 1;
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
 }
 
-/* Hand the started request to the worker. 0, or -1 with an exception. */
+/* Start the worker thread (first prefetch). 0, or -1 with an exception. */
 static int
-worker_run(worker *w, iot_http *http)
+worker_start(Pager *self)
 {
-    if (!w->started) {
-        int err;
-        w->http = http;
-        w->state = W_IDLE;
-        w->quit = 0;
-        if (pthread_mutex_init(&w->mu, NULL) != 0) {
-            PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_mutex_init failed");
+    worker *w = &self->w;
+    int err;
+
+    if (w->started) {
+        return 0;
+    }
+    w->go = w->running = w->quit = w->raw = 0;
+    if (pthread_mutex_init(&w->mu, NULL) != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_mutex_init failed");
+        return -1;
+    }
+    if (pthread_cond_init(&w->cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_cond_init failed");
+        return -1;
+    }
+    err = pthread_create(&w->thread, NULL, worker_main, self);
+    if (err != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        errno = err;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    (void)pthread_setname_np(w->thread, "iotpager-pf");   /* seen in /proc; best effort */
+    w->started = 1;
+    return 0;
+}
+
+/* Sign the request for self->token and hand it to the worker, which then
+ * runs the listing ahead. Main thread, worker idle with nothing queued.
+ * 0, or -1 with an exception. */
+static int
+worker_prime(Pager *self, iot_state *st)
+{
+    worker *w = &self->w;
+
+    if (worker_start(self) < 0) {
+        return -1;
+    }
+    /* the worker is idle: its request buffers and token are ours */
+    free_owned(&w->sent);
+    if (self->token.s != NULL) {
+        w->sent.s = dup_str(self->token.s, self->token.n);
+        if (w->sent.s == NULL) {
+            PyErr_NoMemory();
             return -1;
         }
-        if (pthread_cond_init(&w->cv, NULL) != 0) {
-            pthread_mutex_destroy(&w->mu);
-            PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_cond_init failed");
-            return -1;
-        }
-        err = pthread_create(&w->thread, NULL, worker_main, w);
-        if (err != 0) {
-            pthread_cond_destroy(&w->cv);
-            pthread_mutex_destroy(&w->mu);
-            errno = err;
-            PyErr_SetFromErrno(PyExc_OSError);
-            return -1;
-        }
-        (void)pthread_setname_np(w->thread, "iotpager-pf");   /* seen in /proc; best effort */
-        w->started = 1;
+        w->sent.n = self->token.n;
+    }
+    w->sent_from_page = self->token_from_page;
+    w->items = self->items;
+    if (start_request(self, st, &w->bufs) < 0) {
+        return -1;
     }
     __atomic_store_n(&w->cancel, 0, __ATOMIC_RELEASE);
     pthread_mutex_lock(&w->mu);
-    w->state = W_RUNNING;
+    w->raw = 0;
+    w->running = 1;
+    w->go = 1;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     return 0;
 }
 
-/* Stop a running transfer and wait until the worker has let go of it.
- * Called with the GIL held; waits without it. */
-static void
-worker_cancel(worker *w)
+/* Is the worker running ahead or holding results? (main thread) */
+static int
+worker_busy(worker *w)
 {
+    int busy;
+    if (!w->started) {
+        return 0;
+    }
+    pthread_mutex_lock(&w->mu);
+    busy = w->running || w->qlen > 0 || w->raw;
+    pthread_mutex_unlock(&w->mu);
+    return busy;
+}
+
+/* Stop the worker's run and drop what it holds; waits (without the GIL)
+ * until it has let go of the transport. Main thread, GIL held. */
+static void
+worker_cancel(worker *w, iot_http *http)
+{
+    int i;
     if (!w->started) {
         return;
     }
     __atomic_store_n(&w->cancel, 1, __ATOMIC_RELEASE);
-    iot_http_wakeup(w->http);
+    iot_http_wakeup(http);
     Py_BEGIN_ALLOW_THREADS
     pthread_mutex_lock(&w->mu);
-    while (w->state == W_RUNNING) {
+    pthread_cond_broadcast(&w->cv);   /* it may wait for a free slot */
+    while (w->running) {
         pthread_cond_wait(&w->cv, &w->mu);
     }
-    w->state = W_IDLE;
+    for (i = 0; i < NSLOTS; i++) {
+        w->slots[i].state = S_FREE;
+    }
+    w->qhead = w->qlen = 0;
+    w->raw = 0;
+    w->go = 0;
     pthread_mutex_unlock(&w->mu);
     Py_END_ALLOW_THREADS
 }
 
-/* Wait for the worker's transfer: IOT_HTTP_DONE / IOT_HTTP_FAILED, or -1
- * with an exception (a signal: the transfer is then cancelled). */
+enum { R_NONE = 0, R_SLOT, R_RAW };
+
+/* Wait for the worker's next result, in 50 ms slices, checking signals:
+ * R_SLOT (*slot_out: the oldest parsed page, now S_USED), R_RAW (*rc_out:
+ * the transfer's result, left in the transport; the worker is idle), R_NONE
+ * (the worker is idle and holds nothing), or -1 with an exception (a
+ * signal: the run is cancelled). */
 static int
-worker_wait(worker *w)
+worker_wait(Pager *self, slot **slot_out, int *rc_out)
 {
+    worker *w = &self->w;
+
+    if (!w->started) {
+        return R_NONE;
+    }
     for (;;) {
-        int done, rc = 0;
+        int r = -1;
         Py_BEGIN_ALLOW_THREADS
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += STEP_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec += 1;
-            ts.tv_nsec -= 1000000000L;
-        }
         pthread_mutex_lock(&w->mu);
-        if (w->state == W_RUNNING) {
+        if (w->qlen == 0 && !w->raw && w->running) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += STEP_MS * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec += 1;
+                ts.tv_nsec -= 1000000000L;
+            }
             pthread_cond_timedwait(&w->cv, &w->mu, &ts);
         }
-        done = w->state == W_DONE;
-        if (done) {
-            rc = w->rc;
-            w->state = W_IDLE;
+        if (w->qlen > 0) {
+            slot *s = &w->slots[w->queue[w->qhead]];
+            w->qhead = (w->qhead + 1) % NSLOTS;
+            w->qlen--;
+            s->state = S_USED;
+            *slot_out = s;
+            r = R_SLOT;
+        }
+        else if (w->raw) {
+            w->raw = 0;
+            *rc_out = w->raw_rc;
+            r = R_RAW;
+        }
+        else if (!w->running) {
+            r = R_NONE;
         }
         pthread_mutex_unlock(&w->mu);
         Py_END_ALLOW_THREADS
-        if (done) {
-            return rc;
+        if (r >= 0) {
+            return r;
         }
         if (PyErr_CheckSignals() < 0) {
-            worker_cancel(w);
+            worker_cancel(w, self->http);
             return -1;
         }
     }
 }
 
-/* End the worker thread (close, dealloc). */
+/* Give a slot back once its page is built. */
 static void
-worker_stop(worker *w)
+worker_release(worker *w, slot *s)
 {
-    if (!w->started) {
-        return;
-    }
-    worker_cancel(w);
     pthread_mutex_lock(&w->mu);
-    w->quit = 1;
+    s->state = S_FREE;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    Py_BEGIN_ALLOW_THREADS
-    pthread_join(w->thread, NULL);
-    Py_END_ALLOW_THREADS
-    pthread_cond_destroy(&w->cv);
-    pthread_mutex_destroy(&w->mu);
-    w->started = 0;
+}
+
+/* End the worker thread and free its slots (close, dealloc). */
+static void
+worker_stop(Pager *self)
+{
+    worker *w = &self->w;
+    int i;
+
+    if (w->started) {
+        worker_cancel(w, self->http);
+        pthread_mutex_lock(&w->mu);
+        w->quit = 1;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        Py_BEGIN_ALLOW_THREADS
+        pthread_join(w->thread, NULL);
+        Py_END_ALLOW_THREADS
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        w->started = 0;
+    }
+    for (i = 0; i < NSLOTS; i++) {
+        slot *s = &w->slots[i];
+        iot_buf_free(&s->body);
+        if (s->page.parser != NULL) {
+            iot_json_page_free(&s->page);
+        }
+        iot_buf_free(&s->hbytes);
+        free(s->hdrs);
+        s->hdrs = NULL;
+        s->hcap = s->nhdrs = 0;
+        iot_buf_free(&s->target);
+        free_owned(&s->token);
+        s->state = S_FREE;
+    }
+    free_owned(&w->sent);
+    reqbufs_free(&w->bufs);
+    free(w->ak);
+    free(w->sk);
+    free(w->tok);
+    w->ak = w->sk = w->tok = NULL;
 }
 
 /* Drive the transfer: the GIL is released for each slice; signals are
@@ -497,17 +923,17 @@ sleep_interruptibly(double seconds)
 
 /* controller.log_request(method, target, status, bytes, seconds, attempt,
  * error): one DEBUG line per request when the iotpager logger wants it.
- * The target is the path and query; no header, so no credential. */
+ * The target is the path and query (url less the endpoint); no header, so
+ * no credential. */
 static int
-log_request(Pager *self, iot_state *st, int rc, long attempt)
+log_request(Pager *self, const char *url, long status, size_t bytes, double seconds,
+            long attempt, const char *error)
 {
-    const char *target = self->url.data ? self->url.data + strlen(self->endpoint) : "";
-    PyObject *r = PyObject_CallMethod(
-        self->controller, "log_request", "sslndls", "GET", target,
-        rc == IOT_HTTP_DONE ? iot_http_status(self->http) : 0L,
-        (Py_ssize_t)iot_http_body(self->http)->len, iot_http_total_seconds(self->http),
-        attempt, rc == IOT_HTTP_DONE ? "" : iot_http_error_message(self->http));
-    (void)st;
+    size_t elen = strlen(self->endpoint);
+    const char *target = url != NULL && strlen(url) >= elen ? url + elen : "";
+    PyObject *r = PyObject_CallMethod(self->controller, "log_request", "sslndls", "GET",
+                                      target, status, (Py_ssize_t)bytes, seconds, attempt,
+                                      error);
     if (r == NULL) {
         return -1;
     }
@@ -515,11 +941,12 @@ log_request(Pager *self, iot_state *st, int rc, long attempt)
     return 0;
 }
 
-/* Fetch one page, with the controller's retries. On success the response
- * is in self->http and *headers_out and *attempt_out are set (new reference).
- * 0, or -1 with an exception set. */
+/* Fetch one page, with the controller's retries. first_rc >= 0: the first
+ * attempt's result is already in the transport (the worker's), its URL in
+ * self->bufs. On success the response is in self->http and *headers_out and
+ * *attempt_out are set (new reference). 0, or -1 with an exception set. */
 static int
-fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
+fetch(Pager *self, iot_state *st, int first_rc, PyObject **headers_out, long *attempt_out)
 {
     long attempt = 0;
     PyObject *headers = NULL;
@@ -530,12 +957,11 @@ fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
         long status;
         int rc;
 
-        if (attempt == 0 && self->inflight) {
-            self->inflight = 0;
-            rc = worker_wait(&self->w);
+        if (attempt == 0 && first_rc >= 0) {
+            rc = first_rc;
         }
         else {
-            if (start_request(self, st) < 0) {
+            if (start_request(self, st, &self->bufs) < 0) {
                 return -1;
             }
             rc = run_transfer(self);
@@ -543,7 +969,11 @@ fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
         if (rc < 0) {
             return -1;
         }
-        if (self->log_requests && log_request(self, st, rc, attempt) < 0) {
+        if (self->log_requests &&
+            log_request(self, self->bufs.url.data,
+                        rc == IOT_HTTP_DONE ? iot_http_status(self->http) : 0L,
+                        iot_http_body(self->http)->len, iot_http_total_seconds(self->http),
+                        attempt, rc == IOT_HTTP_DONE ? "" : iot_http_error_message(self->http)) < 0) {
             return -1;
         }
         if (rc == IOT_HTTP_FAILED && iot_http_error_kind(self->http) == IOT_HTTP_E_TOO_BIG &&
@@ -565,7 +995,7 @@ fetch(Pager *self, iot_state *st, PyObject **headers_out, long *attempt_out)
             return -1;
         }
         if (rc == IOT_HTTP_FAILED) {
-            delay = iot_err_transport(st, self->controller, self->http, self->url.data,
+            delay = iot_err_transport(st, self->controller, self->http, self->bufs.url.data,
                                       attempt);
         }
         else {
@@ -607,14 +1037,25 @@ defer_error(Pager *self)
     PyErr_Fetch(&self->pending_type, &self->pending_value, &self->pending_tb);
 }
 
-/* Right after parsing, before the page is built: what follows a page whose
- * nextToken is a plain JSON string, by botocore's rules (an empty or
- * missing token ends the listing; the token that fetched this page, sent
- * back again, is a PaginationError on the next call). When it continues
- * and prefetch is on (and MaxItems still wants jobs), the next request is
- * signed and handed to the worker now, so it travels while the page is
- * built and used. Returns 1 when decided, 0 for a token of another kind
- * (advance() decides after building), -1 with an exception set. */
+/* Hand the next request to the worker when prefetch is on and MaxItems
+ * still wants jobs. A failure is kept for the next call. */
+static void
+maybe_prefetch(Pager *self, iot_state *st)
+{
+    if (self->prefetch && !self->finished && !self->dup_pending &&
+        (self->max_items < 0 || self->items < self->max_items) &&
+        worker_prime(self, st) < 0) {
+        defer_error(self);
+    }
+}
+
+/* Right after parsing on the main thread, before the page is built: what
+ * follows a page whose nextToken is a plain JSON string, by botocore's
+ * rules (an empty or missing token ends the listing; the token that
+ * fetched this page, sent back again, is a PaginationError on the next
+ * call). When it continues, the worker takes over the listing from here.
+ * Returns 1 when decided, 0 for a token of another kind (advance() decides
+ * after building), -1 with an exception set. */
 static int
 advance_c(Pager *self, iot_state *st)
 {
@@ -648,12 +1089,30 @@ advance_c(Pager *self, iot_state *st)
     self->token.s = copy;
     self->token.n = v->len;
     self->token_from_page = 1;
-    if (self->prefetch && (self->max_items < 0 || self->items < self->max_items)) {
-        if (start_request(self, st) < 0 || worker_run(&self->w, self->http) < 0) {
-            defer_error(self);
-            return 1;
-        }
-        self->inflight = 1;
+    maybe_prefetch(self, st);
+    return 1;
+}
+
+/* A page the worker parsed: its decision becomes the Pager's. Returns 1
+ * when decided, 0 when advance() decides after building. */
+static int
+advance_slot(Pager *self, slot *s)
+{
+    if (!s->decided) {
+        return 0;
+    }
+    if (s->finished) {
+        self->finished = 1;
+    }
+    else if (s->dup) {
+        self->dup_pending = 1;   /* self->token is the repeated token */
+    }
+    else {
+        free_token(self);
+        self->token = s->token;   /* moved */
+        s->token.s = NULL;
+        s->token.n = 0;
+        self->token_from_page = 1;
     }
     return 1;
 }
@@ -710,9 +1169,10 @@ pager_next(Pager *self)
     iot_state *st = PyType_GetModuleState(Py_TYPE(self));
     PyObject *headers = NULL, *metadata = NULL, *page = NULL, *token = NULL;
     iot_build_ctx ctx;
-    iot_buf *body;
+    iot_page *pg;
+    slot *cur = NULL;
     long attempt = 0, status;
-    int jerr, decided;
+    int jerr, decided, r, raw_rc = -1;
 
     if (st == NULL) {
         return NULL;
@@ -731,7 +1191,7 @@ pager_next(Pager *self)
         return NULL;
     }
     if (self->dup_pending) {
-        PyObject *dup, *r;
+        PyObject *dup, *res;
         self->dup_pending = 0;
         self->finished = 1;
         release_c(self);
@@ -739,10 +1199,10 @@ pager_next(Pager *self)
         if (dup == NULL) {
             return NULL;
         }
-        r = PyObject_CallMethodOneArg(self->controller, st->s_duplicate_token, dup);
+        res = PyObject_CallMethodOneArg(self->controller, st->s_duplicate_token, dup);
         Py_DECREF(dup);
-        Py_XDECREF(r);
-        if (r != NULL) {
+        Py_XDECREF(res);
+        if (res != NULL) {
             PyErr_SetString(PyExc_RuntimeError, "iotpager: duplicate nextToken");
         }
         return NULL;
@@ -751,52 +1211,78 @@ pager_next(Pager *self)
         return NULL;   /* StopIteration */
     }
     self->busy = 1;
-    if (fetch(self, st, &headers, &attempt) < 0) {
+    r = worker_wait(self, &cur, &raw_rc);
+    if (r < 0) {
         goto error;
     }
-    status = iot_http_status(self->http);   /* before a prefetch reuses the handle */
+    if (r == R_RAW) {
+        /* the worker's request failed or got an error status: its URL
+         * becomes ours, and fetch() retries as the controller says */
+        iot_buf_reset(&self->bufs.url);
+        if (iot_buf_append(&self->bufs.url, self->w.bufs.url.data ? self->w.bufs.url.data : "",
+                           self->w.bufs.url.len) != IOT_BUF_OK) {
+            PyErr_NoMemory();
+            goto error;
+        }
+    }
+    if (r == R_SLOT) {
+        self->bytes += (long long)cur->body.len;
+        if (self->log_requests &&
+            log_request(self, cur->target.data, cur->status, cur->body.len, cur->seconds, 0,
+                        "") < 0) {
+            goto error;
+        }
+        status = cur->status;
+        headers = iot_build_headers(st, cur->hdrs, cur->nhdrs);
+        if (headers == NULL) {
+            goto error;
+        }
+        pg = &cur->page;
+        jerr = cur->jerr;
+    }
+    else {
+        if (fetch(self, st, r == R_RAW ? raw_rc : -1, &headers, &attempt) < 0) {
+            goto error;
+        }
+        status = iot_http_status(self->http);
+        /* the body becomes the Pager's: strings are built straight from
+         * it while a prefetch fills the transport's other buffer */
+        iot_http_take_body(self->http, &self->page_body);
+        pg = &self->page;
+        if (self->page_body.data == NULL && iot_buf_reserve(&self->page_body, 0) != IOT_BUF_OK) {
+            /* an empty body: the shim reports it; give it padded storage */
+            PyErr_NoMemory();
+            goto error;
+        }
+        {
+            const char *data = self->page_body.data;
+            size_t len = self->page_body.len;
+            Py_BEGIN_ALLOW_THREADS
+            jerr = iot_json_parse_page(pg, data, len);
+            Py_END_ALLOW_THREADS
+        }
+    }
     metadata = iot_build_metadata(st, status, headers);
     if (metadata == NULL) {
         goto error;
-    }
-    /* the body becomes the Pager's: strings are built straight from it while
-     * a prefetch fills the transport's other buffer */
-    iot_http_take_body(self->http, &self->page_body);
-    body = &self->page_body;
-    {
-        iot_page *pg = &self->page;
-        const char *data = body->data ? body->data : "";
-        size_t len = body->len;
-        if (body->data == NULL) {
-            /* an empty body: the shim reports it; give it padded storage */
-            if (iot_buf_reserve(body, 0) != IOT_BUF_OK) {
-                PyErr_NoMemory();
-                goto error;
-            }
-            data = body->data;
-        }
-        Py_BEGIN_ALLOW_THREADS
-        jerr = iot_json_parse_page(pg, data, len);
-        Py_END_ALLOW_THREADS
     }
     if (jerr != IOT_JSON_OK) {
         if (jerr == IOT_JSON_E_NOMEM) {
             PyErr_NoMemory();
         }
         else {
-            iot_err_invalid(st, self->controller, self->page.errmsg, self->page.errpath,
-                            metadata);
+            iot_err_invalid(st, self->controller, pg->errmsg, pg->errpath, metadata);
         }
         goto error;
     }
     {
-        long long n = (long long)self->page.njobs;
+        long long n = (long long)pg->njobs;
         if (self->pages == 0 && self->skip > 0) {
             n = n > self->skip ? n - self->skip : 0;
         }
         self->items += n;
     }
-    decided = advance_c(self, st);
+    decided = cur != NULL ? advance_slot(self, cur) : advance_c(self, st);
     if (decided < 0) {
         goto error;
     }
@@ -804,25 +1290,47 @@ pager_next(Pager *self)
     ctx.tz = &self->tz;
     ctx.controller = self->controller;
     ctx.jobs_text = self->jobs_text ? st->JobsTextType : NULL;
-    page = iot_build_page(&ctx, &self->page, metadata, &token);
+    page = iot_build_page(&ctx, pg, metadata, &token);
     if (page == NULL) {
         goto error;
     }
+    if (cur != NULL) {
+        worker_release(&self->w, cur);
+        cur = NULL;
+    }
     self->pages++;
-    self->jobs += (long long)self->page.njobs;
+    self->jobs += (long long)pg->njobs;
     if (!decided && advance(self, st, token, metadata) < 0) {
         goto error;
+    }
+    if (r == R_SLOT && self->pending_type == NULL) {
+        if (worker_busy(&self->w)) {
+            /* the worker signs with the credentials botocore gives now */
+            PyObject *creds;
+            const char *ak, *sk, *tok;
+            if (get_credentials(self, st, &creds, &ak, &sk, &tok) < 0) {
+                defer_error(self);
+                worker_cancel(&self->w, self->http);
+            }
+            else {
+                Py_DECREF(creds);
+            }
+        }
+        else if (decided) {
+            /* its run ended early (it could not sign): go on from here */
+            maybe_prefetch(self, st);
+        }
     }
     /* botocore's endpoint asks its retry handlers about successes too
      * (standard mode gives back retry quota, a retried request may be
      * marked MaxAttemptsReached); legacy mode only cares after a retry */
     if (self->success_hook || attempt > 0) {
-        PyObject *r = PyObject_CallMethod(self->controller, "success", "lOOl",
-                                          status, headers, page, attempt);
-        if (r == NULL) {
+        PyObject *res = PyObject_CallMethod(self->controller, "success", "lOOl",
+                                            status, headers, page, attempt);
+        if (res == NULL) {
             goto error;
         }
-        Py_DECREF(r);
+        Py_DECREF(res);
     }
     if (iot_build_set_retries(st, metadata, attempt) < 0) {
         goto error;
@@ -844,6 +1352,9 @@ error:
     {
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
+        if (cur != NULL) {
+            worker_release(&self->w, cur);
+        }
         release_c(self);
         PyErr_Restore(t, v, tb);
     }
@@ -1020,17 +1531,15 @@ pager_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     iot_buf_init(&self->page_body, 0);
-    iot_buf_init(&self->url, 0);
-    iot_buf_init(&self->query, 0);
-    iot_buf_init(&self->auth, 0);
+    reqbufs_init(&self->bufs);
+    reqbufs_init(&self->w.bufs);
     return (PyObject *)self;
 }
 
 static void
 release_c(Pager *self)
 {
-    worker_stop(&self->w);
-    self->inflight = 0;
+    worker_stop(self);
     if (self->http != NULL) {
         iot_http_free(self->http);
         self->http = NULL;
@@ -1082,9 +1591,7 @@ pager_dealloc(Pager *self)
     free(self->region);
     free(self->service);
     iot_buf_free(&self->page_body);
-    iot_buf_free(&self->url);
-    iot_buf_free(&self->query);
-    iot_buf_free(&self->auth);
+    reqbufs_free(&self->bufs);
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
 }
@@ -1128,8 +1635,17 @@ pager_get_next_token(Pager *self, void *Py_UNUSED(closure))
 static PyObject *
 pager_get_stats(Pager *self, void *Py_UNUSED(closure))
 {
+    long requests = self->requests;
+    if (self->w.started) {
+        pthread_mutex_lock(&self->w.mu);
+        requests += self->w.requests;
+        pthread_mutex_unlock(&self->w.mu);
+    }
+    else {
+        requests += self->w.requests;
+    }
     return Py_BuildValue("{s:l,s:L,s:L,s:l,s:l}", "pages", self->pages, "jobs", self->jobs,
-                         "bytes", self->bytes, "requests", self->requests, "retries",
+                         "bytes", self->bytes, "requests", requests, "retries",
                          self->retries);
 }
 
