@@ -77,14 +77,41 @@ format_path(char *out, size_t n, const Where &w)
     }
 }
 
+/* The lengths of the enum values and field names, worked out once. A
+ * function-local static: C++11 makes its initialisation thread-safe (the
+ * worker thread and the main thread both parse). */
+struct Lengths {
+    size_t enums[16];
+    int nenums;
+    size_t fields[IOT_JOB_NFIELDS];
+};
+
+const Lengths &
+lengths()
+{
+    static const Lengths L = [] {
+        Lengths x{};
+        for (int i = 0; iot_json_enum_values[i] != NULL && i < 16; i++) {
+            x.enums[i] = strlen(iot_json_enum_values[i]);
+            x.nenums = i + 1;
+        }
+        for (int i = 0; i < IOT_JOB_NFIELDS; i++) {
+            x.fields[i] = strlen(iot_json_field_names[i]);
+        }
+        return x;
+    }();
+    return L;
+}
+
 /* 1 + index into iot_json_enum_values, or 0. The whole string must match:
  * an escaped NUL inside it ("CANCELED\u0000x") is just another byte. */
 uint8_t
 enum_id(std::string_view s)
 {
-    for (int i = 0; iot_json_enum_values[i] != NULL; i++) {
+    const Lengths &L = lengths();
+    for (int i = 0; i < L.nenums; i++) {
         const char *ev = iot_json_enum_values[i];
-        size_t n = strlen(ev);
+        size_t n = L.enums[i];
         if (n == s.size() && memcmp(ev, s.data(), n) == 0) {
             return (uint8_t)(i + 1);
         }
@@ -107,6 +134,37 @@ is_ascii(const char *p, size_t n)
         acc |= (unsigned char)p[i];
     }
     return (acc & 0x8080808080808080ULL) == 0;
+}
+
+/* No backslash and no control byte (< 0x20) in p[0..n): the bytes of a
+ * JSON string body are then its value. *ascii: no byte >= 0x80. Eight
+ * bytes at a time (the "haszero"/"hasless" tests of Bit Twiddling Hacks,
+ * exact as yes/no answers for a whole word). */
+bool
+is_plain(const char *p, size_t n, bool *ascii)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t acc = 0, bad = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, bs;
+        memcpy(&w, p + i, 8);
+        bs = w ^ (ones * '\\');
+        bad |= ((w - ones * 0x20) & ~w & highs) | ((bs - ones) & ~bs & highs);
+        acc |= w;
+    }
+    if (bad != 0) {
+        return false;
+    }
+    for (; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch == '\\' || ch < 0x20) {
+            return false;
+        }
+        acc |= ch;
+    }
+    *ascii = (acc & highs) == 0;
+    return true;
 }
 
 /* RFC 8259 number grammar (the token may carry trailing white space). */
@@ -384,22 +442,14 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
             }
             if (n >= 2 && raw[0] == '"' && raw[n - 1] == '"') {
                 const char *c = raw.data() + 1;
-                size_t len = n - 2, i;
-                unsigned char any = 0;
-                bool simple = true;
-                for (i = 0; i < len; i++) {
-                    unsigned char ch = (unsigned char)c[i];
-                    if (ch == '\\' || ch < 0x20) {
-                        simple = false;
-                        break;
-                    }
-                    any |= ch;
-                }
+                size_t len = n - 2;
+                bool ascii;
+                bool simple = is_plain(c, len, &ascii);
                 ondemand::raw_json_string rjs;
                 if (simple && len <= UINT32_MAX && !v.get_raw_json_string().get(rjs)) {
                     out->kind = IOT_V_STRING;
                     out->in_input = 1;
-                    out->ascii = (any & 0x80) == 0;
+                    out->ascii = ascii;
                     out->u.off = (size_t)(c - base);
                     out->len = (uint32_t)len;
                     if (want_enum && len > 0) {
@@ -588,8 +638,6 @@ Walker::validate(ondemand::value v, int depth, const Where &w)
     return fail(IOT_JSON_E_INTERNAL, w, "unknown JSON type");
 }
 
-/* JobSummary member index of a key, or -1. Compared by length first; no
- * strlen per call (this runs for every member of every job). */
 /* An object or list kept as RAW text is checked whole here, so that a body
  * is never taken for JSON because the builder happened not to load a value
  * (ensure_boolean ignores objects, a later duplicate member wins). It is
@@ -624,18 +672,20 @@ Walker::validate_text(std::string_view raw, const Where &w)
     return rc;
 }
 
+/* JobSummary member index of a key, or -1; `guess` is tried first.
+ * Compared by length first; no strlen per call (this runs for every member
+ * of every job). */
 int
-field_index(std::string_view key)
+field_index(std::string_view key, int guess)
 {
-    static size_t lens[IOT_JOB_NFIELDS];
-    static bool ready = false;
-    if (!ready) {   /* constant data: a benign race at worst writes the same values */
-        for (int i = 0; i < IOT_JOB_NFIELDS; i++) {
-            lens[i] = strlen(iot_json_field_names[i]);
-        }
-        ready = true;
-    }
+    const size_t *lens = lengths().fields;
     size_t n = key.size();
+    /* members usually come in the model's order: try the one after the
+     * last first */
+    if (guess < IOT_JOB_NFIELDS && lens[guess] == n &&
+        memcmp(iot_json_field_names[guess], key.data(), n) == 0) {
+        return guess;
+    }
     for (int i = 0; i < IOT_JOB_NFIELDS; i++) {
         if (lens[i] == n && memcmp(iot_json_field_names[i], key.data(), n) == 0) {
             return i;
@@ -650,6 +700,8 @@ Walker::parse_job(ondemand::value v, iot_job *job, const Where &w)
     ondemand::object o;
     error_code e;
 
+    int guess = 0;
+
     if ((e = v.get_object().get(o))) {
         return fail_simdjson(e, w, "object");
     }
@@ -659,7 +711,8 @@ Walker::parse_job(ondemand::value v, iot_job *job, const Where &w)
         if ((e = std::move(field).get(f)) || (e = f.unescaped_key().get(key))) {
             return fail_simdjson(e, w, "object");
         }
-        int idx = field_index(key);
+        int idx = field_index(key, guess);
+        guess = idx + 1;
         if (idx < 0) {
             if (validate(f.value(), 4, w)) {   /* {} > jobs [] > job {} > value */
                 return p->err;

@@ -452,6 +452,16 @@ SCRIPTED_BODIES = {
     "whitespace_everywhere": [b' \r\n\t{ "jobs" :\n [ { "jobId" : "a" , "createdAt" : 1.5 } ,\tnull ] ,'
                               b' "nextToken" : null }\n\r\t '],
     "deep_unknown_member": [b'{"jobs":[{"jobId":"a","deep":' + b"[" * 200 + b"]" * 200 + b"}]}"],
+    # the shim checks strings for a backslash, a control byte and non-ASCII
+    # eight bytes at a time: one such byte at every offset of a word and of
+    # the tail, in values and in the token
+    "special_byte_at_every_offset": [
+        body(*(J(jobId=json.dumps("x" * k + ch + "y" * (17 - k), ensure_ascii=ascii_only),
+                 status=json.dumps(("COMPLETED" + ch)[-9 - (k % 2):], ensure_ascii=ascii_only))
+               for ch in ['"', "\\", "\n", "\x1f", "\x7f", "\xe9", "\u2713", "/", "\x00"]
+               for k in range(18) for ascii_only in (False, True)),
+             extra=',"nextToken":' + json.dumps("t" * 9 + "\\" + "u" * 6)),
+        body(J(jobId='"last"'))],
     "big_page": [body(*(J(jobArn=f'"arn:aws:iot:us-east-1:1:job/j{i}"', jobId=f'"j{i}"', status='"COMPLETED"',
                           targetSelection='"SNAPSHOT"', createdAt=str(1.6e9 + i * 997.125),
                           lastUpdatedAt=str(1600000000 + i), isConcurrent="false")
