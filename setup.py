@@ -8,6 +8,8 @@ Environment switches (build switches, not build forks):
 * ``IOTPAGER_DEBUG=1``     -O0 -g3, asserts on.
 * ``IOTPAGER_SANITIZE=1``  ASan + UBSan (run with LD_PRELOAD of libasan, see
                            docs/internals.md).
+* ``IOTPAGER_SANITIZE=thread``  ThreadSanitizer instead (LD_PRELOAD of libtsan;
+                           tests/tsan.sh runs the threaded tests under it).
 * ``IOTPAGER_COVERAGE=1``  gcov instrumentation.
 * ``IOTPAGER_WERROR=1``    -Werror (CI sets it).
 """
@@ -58,7 +60,11 @@ if _flag("IOTPAGER_DEBUG") or _flag("IOTPAGER_SANITIZE"):
     common += ["-O0", "-g3", "-UNDEBUG", "-fno-omit-frame-pointer"]
 else:
     common += ["-O2"]
-if _flag("IOTPAGER_SANITIZE"):
+if os.environ.get("IOTPAGER_SANITIZE") == "thread":
+    san = ["-fsanitize=thread"]
+    common += san
+    link += san
+elif _flag("IOTPAGER_SANITIZE"):
     san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
     common += san
     link += san

@@ -31,6 +31,8 @@
 #error "iotpager needs libcurl >= 7.80 (CURLOPT_PREREQFUNCTION)"
 #endif
 
+#define IOT_HTTP_READ_BUFFER (256L * 1024L)
+
 #define NS_PER_MS INT64_C(1000000)
 
 /* A header while the response arrives: offsets into hdr_store, which may
@@ -497,6 +499,10 @@ iot_http_new(const iot_http_config *cfg)
         || curl_easy_setopt(e, CURLOPT_PREREQDATA, h) != CURLE_OK) {
         goto error;
     }
+    /* A page is tens of KB: read it in a few large recv calls rather than
+     * curl's default 16 KB ones. A larger size than this libcurl allows is
+     * refused, and the default then stays: not an error. */
+    (void)curl_easy_setopt(e, CURLOPT_BUFFERSIZE, IOT_HTTP_READ_BUFFER);
     if (cfg->connect_timeout_ms > 0
         && curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                             cfg->connect_timeout_ms) != CURLE_OK) {

@@ -48,6 +48,10 @@ typedef struct {
     PyObject *json_loads;                   /* json.loads, for RAW values */
 } iot_state;
 
+/* pager.c: the most pages the prefetch worker holds parsed ahead of the
+ * caller (module constant PREFETCH_PAGES) */
+#define IOT_PREFETCH_PAGES 3
+
 /* builder.c ------------------------------------------------------------- */
 
 /* Everything the builder needs besides the parsed page. Borrowed pointers,

@@ -87,7 +87,8 @@ core_exec(PyObject *module)
     }
     if (PyModule_AddIntConstant(module, "TZ_LOCAL", IOT_TZ_LOCAL) < 0 ||
         PyModule_AddIntConstant(module, "TZ_UTC", IOT_TZ_UTC) < 0 ||
-        PyModule_AddIntConstant(module, "TZ_RAW", IOT_TZ_RAW) < 0) {
+        PyModule_AddIntConstant(module, "TZ_RAW", IOT_TZ_RAW) < 0 ||
+        PyModule_AddIntConstant(module, "PREFETCH_PAGES", IOT_PREFETCH_PAGES) < 0) {
         return -1;
     }
     return 0;

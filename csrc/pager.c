@@ -38,7 +38,7 @@
 #include "uri.h"
 
 #define STEP_MS 50   /* the longest the GIL stays released in one slice */
-#define NSLOTS 3     /* pages the worker may hold: one being built, two ahead */
+#define NSLOTS IOT_PREFETCH_PAGES   /* pages the worker may hold parsed */
 
 typedef struct {
     char *s;
@@ -761,7 +761,9 @@ worker_cancel(worker *w, iot_http *http)
         pthread_cond_wait(&w->cv, &w->mu);
     }
     for (i = 0; i < NSLOTS; i++) {
-        w->slots[i].state = S_FREE;
+        if (w->slots[i].state == S_READY) {
+            w->slots[i].state = S_FREE;   /* a slot in use stays the main thread's */
+        }
     }
     w->qhead = w->qlen = 0;
     w->raw = 0;
@@ -1239,6 +1241,21 @@ pager_next(Pager *self)
         }
         pg = &cur->page;
         jerr = cur->jerr;
+        if (worker_busy(&self->w)) {
+            /* the worker runs on: the requests it signs from now on (after
+             * this slot is given back) carry the credentials botocore gives
+             * now. A failure is raised after this page, as botocore would
+             * fail signing the next request. */
+            PyObject *creds;
+            const char *ak, *sk, *tok;
+            if (get_credentials(self, st, &creds, &ak, &sk, &tok) < 0) {
+                defer_error(self);
+                worker_cancel(&self->w, self->http);
+            }
+            else {
+                Py_DECREF(creds);
+            }
+        }
     }
     else {
         if (fetch(self, st, r == R_RAW ? raw_rc : -1, &headers, &attempt) < 0) {
@@ -1294,32 +1311,20 @@ pager_next(Pager *self)
     if (page == NULL) {
         goto error;
     }
-    if (cur != NULL) {
-        worker_release(&self->w, cur);
-        cur = NULL;
-    }
     self->pages++;
     self->jobs += (long long)pg->njobs;
+    if (cur != NULL) {
+        /* the worker may refill it at once: nothing of pg is read after */
+        worker_release(&self->w, cur);
+        cur = NULL;
+        pg = NULL;
+    }
     if (!decided && advance(self, st, token, metadata) < 0) {
         goto error;
     }
-    if (r == R_SLOT && self->pending_type == NULL) {
-        if (worker_busy(&self->w)) {
-            /* the worker signs with the credentials botocore gives now */
-            PyObject *creds;
-            const char *ak, *sk, *tok;
-            if (get_credentials(self, st, &creds, &ak, &sk, &tok) < 0) {
-                defer_error(self);
-                worker_cancel(&self->w, self->http);
-            }
-            else {
-                Py_DECREF(creds);
-            }
-        }
-        else if (decided) {
-            /* its run ended early (it could not sign): go on from here */
-            maybe_prefetch(self, st);
-        }
+    if (r == R_SLOT && decided && self->pending_type == NULL && !worker_busy(&self->w)) {
+        /* the worker's run ended early (it could not sign): go on from here */
+        maybe_prefetch(self, st);
     }
     /* botocore's endpoint asks its retry handlers about successes too
      * (standard mode gives back retry quota, a retried request may be
@@ -1347,11 +1352,16 @@ pager_next(Pager *self)
     return page;
 error:
     /* like a generator that raised: the listing is over, and its thread,
-     * connection and buffers are let go now */
+     * connection and buffers are let go now; an error kept for the next
+     * call is moot */
     self->finished = 1;
+    self->dup_pending = 0;
     {
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
+        Py_CLEAR(self->pending_type);
+        Py_CLEAR(self->pending_value);
+        Py_CLEAR(self->pending_tb);
         if (cur != NULL) {
             worker_release(&self->w, cur);
         }

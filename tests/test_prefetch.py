@@ -177,3 +177,98 @@ def test_other_threads_run_during_a_prefetched_listing(server_factory):
         t.join()
     assert len(jobs) == 100
     assert count[0] > 1000
+
+
+def test_read_ahead_is_bounded(paged):
+    """The worker runs the listing ahead of the caller by at most
+    _core.PREFETCH_PAGES parsed pages: while the caller holds page k, the
+    server has seen exactly min(k + PREFETCH_PAGES, pages) requests."""
+    from iotpager import _core
+
+    srv, client = paged
+    ahead = _core.PREFETCH_PAGES
+    assert ahead >= 1
+    start = len(srv.requests)
+    seen = []
+    for k, page in enumerate(listing(client, True, PageSize=20), 1):
+        time.sleep(0.15)   # the worker fills what it may, then waits
+        seen.append(len(srv.requests) - start)
+        assert len(page["jobs"]) == 20
+    assert seen == [min(k + ahead, 10) for k in range(1, 11)]
+
+
+@pytest.mark.parametrize("where", [2, 3, 4, 5, 6, 10])
+@pytest.mark.parametrize("action", [
+    {"error": "InvalidRequestException", "status": 400},
+    {"error": "ThrottlingException", "status": 429},
+    {"status": 200, "body": b'{"jobs":[{"jobId":"x"}],"nextToken":7}'},
+    {"status": 200, "body": b'{"jobs":[{"jobId":"x"}],"nextToken":""}'},
+    {"status": 200, "body": b'not json'},
+    {"reset": "before_headers"},
+], ids=["400", "429", "token-not-a-string", "token-empty", "not-json", "reset"])
+def test_pages_and_errors_same_with_prefetch_on_and_off_at_any_depth(paged, where, action):
+    """Whatever goes wrong at page `where` (a request the worker sent, two or
+    three pages ahead of the caller, or the main thread's own), the caller
+    sees the same pages, the same exception after the same page, and the
+    server the same requests, with prefetch on and off."""
+    srv, client = paged
+    outcomes = []
+    for prefetch in (True, False):
+        srv.script(*([{"pass": True}] * (where - 1) + [action]))
+        start = len(srv.requests)
+        pages, error = [], None
+        try:
+            for page in listing(client, prefetch, PageSize=20):
+                pages.append(page)
+                time.sleep(0.01)   # let the worker run ahead
+        except Exception as e:  # compared below
+            error = e
+        time.sleep(0.1)   # a stray request would have arrived by now
+        srv.clear_script()
+        targets = [r["path"] for r in srv.requests[start:]]
+        outcomes.append((pages, error, targets))
+    (p1, e1, t1), (p2, e2, t2) = outcomes
+    assert_same(p1, p2, "pages")
+    assert type(e1) is type(e2) and str(e1) == str(e2), (e1, e2)
+    if hasattr(e1, "response"):
+        assert_same(e1.response, e2.response, "e.response")
+    # the worker stops at anything off the plain path: not one request more
+    assert t1 == t2
+
+
+def test_refreshed_credentials_reach_the_worker(server_factory):
+    """The worker signs with a snapshot of the credentials that the main
+    thread refreshes on every page: after a rotation while the caller holds
+    page k, the requests the worker had already sent (pages up to
+    k + PREFETCH_PAGES) carry the old key and every later one the new key."""
+    from botocore.credentials import Credentials, ReadOnlyCredentials
+    from iotpager import _core
+
+    old = ("AKIDOLD0000000000000", "old/secret", None)
+    new = ("AKIDNEW0000000000000", "new/secret", "new-session-token")
+    holder = [old]
+
+    class Switchable(Credentials):
+        def __init__(self):
+            super().__init__(*holder[0])
+
+        def get_frozen_credentials(self):
+            return ReadOnlyCredentials(*holder[0])
+
+    srv = server_factory(n_jobs=200, deterministic=True, credentials=None)
+    client = make_boto_client(srv)
+    client._request_signer._credentials = Switchable()
+    k = 3
+    start = len(srv.requests)
+    n = 0
+    for n, page in enumerate(listing(client, True, PageSize=20), 1):
+        if n == k:
+            time.sleep(0.2)   # the worker is now PREFETCH_PAGES pages ahead, waiting
+            holder[0] = new
+    assert n == 10
+    keys = [r["headers"]["authorization"].split("Credential=")[1].split("/")[0]
+            for r in srv.requests[start:]]
+    tokens = [r["headers"].get("x-amz-security-token") for r in srv.requests[start:]]
+    cut = k + _core.PREFETCH_PAGES
+    assert keys == [old[0]] * cut + [new[0]] * (10 - cut)
+    assert tokens == [None] * cut + [new[2]] * (10 - cut)
