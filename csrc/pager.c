@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sigv4.h"
 #include "uri.h"
@@ -80,6 +81,7 @@ typedef struct {
 typedef struct {
     pthread_t thread;
     int started;             /* main thread only */
+    pid_t pid;               /* the process that started it (a fork's child has no worker) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int go;                  /* a started request waits for the worker */
@@ -468,6 +470,7 @@ slot_copy_headers(slot *s, iot_http *http)
     const iot_http_header *h = iot_http_headers(http);
     size_t off;
 
+    s->nhdrs = 0;   /* nothing of the previous page's, even on failure */
     for (i = 0; i < n; i++) {
         total += h[i].name_len + h[i].value_len;
     }
@@ -675,10 +678,21 @@ worker_start(Pager *self)
         PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_mutex_init failed");
         return -1;
     }
-    if (pthread_cond_init(&w->cv, NULL) != 0) {
-        pthread_mutex_destroy(&w->mu);
-        PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_cond_init failed");
-        return -1;
+    {
+        /* timed waits on the monotonic clock: a step of the wall clock does
+         * not delay noticing Ctrl-C */
+        pthread_condattr_t ca;
+        int bad = pthread_condattr_init(&ca) != 0;
+        if (!bad) {
+            bad = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+                  pthread_cond_init(&w->cv, &ca) != 0;
+            pthread_condattr_destroy(&ca);
+        }
+        if (bad) {
+            pthread_mutex_destroy(&w->mu);
+            PyErr_SetString(PyExc_RuntimeError, "iotpager: pthread_cond_init failed");
+            return -1;
+        }
     }
     err = pthread_create(&w->thread, NULL, worker_main, self);
     if (err != 0) {
@@ -690,7 +704,16 @@ worker_start(Pager *self)
     }
     (void)pthread_setname_np(w->thread, "iotpager-pf");   /* seen in /proc; best effort */
     w->started = 1;
+    w->pid = getpid();
     return 0;
+}
+
+/* In the child of a fork() made while the worker existed: the thread is
+ * not there, and its mutex may have been held at the fork. */
+static int
+worker_forked(const worker *w)
+{
+    return w->started && w->pid != getpid();
 }
 
 /* Sign the request for self->token and hand it to the worker, which then
@@ -793,7 +816,7 @@ worker_wait(Pager *self, slot **slot_out, int *rc_out)
         pthread_mutex_lock(&w->mu);
         if (w->qlen == 0 && !w->raw && w->running) {
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
+            clock_gettime(CLOCK_MONOTONIC, &ts);
             ts.tv_nsec += STEP_MS * 1000000L;
             if (ts.tv_nsec >= 1000000000L) {
                 ts.tv_sec += 1;
@@ -846,6 +869,9 @@ worker_stop(Pager *self)
     worker *w = &self->w;
     int i;
 
+    if (worker_forked(w)) {
+        w->started = 0;   /* nothing to stop or join here; its memory is ours to free */
+    }
     if (w->started) {
         worker_cancel(w, self->http);
         pthread_mutex_lock(&w->mu);
@@ -1185,18 +1211,26 @@ pager_next(Pager *self)
                         "in another thread");
         return NULL;
     }
+    /* release_c below waits for the worker without the GIL: the iterator
+     * is marked busy meanwhile, so that another thread's next() or close()
+     * gets RuntimeError instead of tearing the worker down a second time */
     if (self->pending_type != NULL) {
-        self->finished = 1;
-        release_c(self);
-        PyErr_Restore(self->pending_type, self->pending_value, self->pending_tb);
+        PyObject *t = self->pending_type, *v = self->pending_value, *tb = self->pending_tb;
         self->pending_type = self->pending_value = self->pending_tb = NULL;
+        self->finished = 1;
+        self->busy = 1;
+        release_c(self);
+        self->busy = 0;
+        PyErr_Restore(t, v, tb);
         return NULL;
     }
     if (self->dup_pending) {
         PyObject *dup, *res;
         self->dup_pending = 0;
         self->finished = 1;
+        self->busy = 1;
         release_c(self);
+        self->busy = 0;
         dup = PyUnicode_DecodeUTF8(self->token.s, (Py_ssize_t)self->token.n, "strict");
         if (dup == NULL) {
             return NULL;
@@ -1211,6 +1245,13 @@ pager_next(Pager *self)
     }
     if (self->finished || self->http == NULL) {
         return NULL;   /* StopIteration */
+    }
+    if (worker_forked(&self->w)) {
+        /* its connection and its prefetch thread stayed with the parent */
+        PyErr_SetString(PyExc_RuntimeError,
+                        "iotpager: this listing was started before fork(); start a new "
+                        "one in the child process");
+        return NULL;
     }
     self->busy = 1;
     r = worker_wait(self, &cur, &raw_rc);
@@ -1646,7 +1687,7 @@ static PyObject *
 pager_get_stats(Pager *self, void *Py_UNUSED(closure))
 {
     long requests = self->requests;
-    if (self->w.started) {
+    if (self->w.started && !worker_forked(&self->w)) {
         pthread_mutex_lock(&self->w.mu);
         requests += self->w.requests;
         pthread_mutex_unlock(&self->w.mu);

@@ -272,3 +272,111 @@ def test_refreshed_credentials_reach_the_worker(server_factory):
     cut = k + _core.PREFETCH_PAGES
     assert keys == [old[0]] * cut + [new[0]] * (10 - cut)
     assert tokens == [None] * cut + [new[2]] * (10 - cut)
+
+
+def _flaky_credentials_listing(srv, state):
+    """A prefetched listing whose credentials start failing after page 2:
+    page 3 (already fetched by the worker) is yielded and the failure is
+    kept for the next call. Returns the C Pager behind it."""
+    from botocore.credentials import Credentials, ReadOnlyCredentials
+
+    from iotpager import _core
+
+    class Flaky(Credentials):
+        def __init__(self):
+            super().__init__("AKIDFLAKY00000000000", "flaky/secret", None)
+
+        def get_frozen_credentials(self):
+            if state["fail"]:
+                raise RuntimeError("credentials boom")
+            return ReadOnlyCredentials(self.access_key, self.secret_key, self.token)
+
+    client = make_boto_client(srv)
+    client._request_signer._credentials = Flaky()
+    it = iter(listing(client, True, PageSize=10))
+    next(it)
+    next(it)
+    time.sleep(0.05)   # the worker is ahead
+    state["fail"] = True
+    next(it)           # a worker page: the refresh fails, the error is kept
+    pagers = [o for o in gc.get_objects() if type(o) is _core.Pager and not o.finished]
+    assert len(pagers) == 1
+    return it, pagers[0]
+
+
+def test_close_racing_a_kept_error_neither_hangs_nor_crashes(server_factory):
+    """One thread raises the kept error (and tears the worker down, without
+    the GIL) while another calls close(): exactly one of them tears down.
+    The error is raised, or close() came first and the listing just ends, or
+    the other thread is told the iterator is in use; no hang, no thread left.
+    (A review found the worker joined twice here, and the process hung.)"""
+    import random
+
+    from _hardening import hang_guard
+
+    srv = server_factory(n_jobs=200, deterministic=True, credentials=None)
+    gc.collect()
+    base = thread_count()
+    outcomes = set()
+    with hang_guard(60):
+        for _ in range(25):
+            state = {"fail": False}
+            it, pager = _flaky_credentials_listing(srv, state)
+            stop = threading.Event()
+
+            def closer():
+                time.sleep(random.random() * 0.002)   # either order
+                while not stop.is_set():
+                    try:
+                        pager.close()
+                    except RuntimeError:   # in use by the other thread: fine
+                        pass
+
+            t = threading.Thread(target=closer)
+            t.start()
+            try:
+                next(pager)
+                outcomes.add("page")
+            except StopIteration:
+                outcomes.add("stop")
+            except RuntimeError as e:
+                outcomes.add(str(e))
+            finally:
+                stop.set()
+                t.join()
+            del it, pager
+    in_use = "iotpager: this page iterator is already being iterated in another thread"
+    assert outcomes <= {"credentials boom", "stop", in_use}, outcomes
+    gc.collect()
+    deadline = time.time() + 2
+    while thread_count() != base and time.time() < deadline:
+        time.sleep(0.01)
+    assert thread_count() == base
+
+
+def test_a_listing_does_not_cross_fork(paged):
+    """A child process cannot go on with its parent's listing (the
+    connection and the prefetch thread stay with the parent): next() says
+    so, and dropping the iterator there does not hang. The parent's listing
+    goes on untouched."""
+    srv, client = paged
+    it = iter(listing(client, True, PageSize=20))
+    first = [next(it), next(it)]
+    pid = os.fork()
+    if pid == 0:   # the child: report through the exit status only
+        code = 1
+        try:
+            import faulthandler
+            faulthandler.dump_traceback_later(20, exit=True)
+            try:
+                next(it)
+            except RuntimeError as e:
+                code = 0 if "fork" in str(e) else 2
+            del it
+            gc.collect()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    rest = list(it)
+    assert sum(len(p["jobs"]) for p in first + rest) == 200
