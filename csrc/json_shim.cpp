@@ -699,8 +699,7 @@ Walker::parse_job(ondemand::value v, iot_job *job, const Where &w)
 {
     ondemand::object o;
     error_code e;
-
-    int guess = 0;
+    int guess = 0;   /* the member expected next: the one after the last */
 
     if ((e = v.get_object().get(o))) {
         return fail_simdjson(e, w, "object");

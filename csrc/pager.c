@@ -195,6 +195,39 @@ free_token(Pager *self)
     free_owned(&self->token);
 }
 
+/* botocore's rules for what follows a page, on the nextToken the shim
+ * parsed (pure C: the main thread and the worker both apply them).
+ * TOK_END: no token, or an empty one: the listing ends. TOK_DUP: the token
+ * that fetched the page (`sent`, when it came from a page) came back: a
+ * PaginationError on the next call. TOK_NEXT: *next is the token's bytes
+ * (borrowed from the page; its length is pg->next_token.len). TOK_LATER:
+ * not a JSON string: botocore's truthiness decides once the page is built. */
+enum { TOK_END, TOK_DUP, TOK_NEXT, TOK_LATER };
+
+static int
+token_rule(const iot_page *pg, const owned_str *sent, int sent_from_page, const char **next)
+{
+    const iot_value *v = &pg->next_token;
+    const char *p;
+
+    if (v->kind == IOT_V_ABSENT || v->kind == IOT_V_NULL) {
+        return TOK_END;
+    }
+    if (v->kind != IOT_V_STRING) {
+        return TOK_LATER;
+    }
+    if (v->len == 0) {
+        return TOK_END;
+    }
+    p = iot_value_bytes(pg, v);
+    if (sent_from_page && sent->s != NULL && sent->n == v->len &&
+        memcmp(sent->s, p, v->len) == 0) {
+        return TOK_DUP;
+    }
+    *next = p;
+    return TOK_NEXT;
+}
+
 static void
 reqbufs_init(reqbufs *b)
 {
@@ -508,40 +541,38 @@ slot_copy_headers(slot *s, iot_http *http)
 static int
 slot_decide(worker *w, slot *s)
 {
-    const iot_value *v = &s->page.next_token;
-    const char *p;
+    const char *p = NULL;
+    size_t n = s->page.next_token.len;
 
     s->decided = s->finished = s->dup = 0;
     free_owned(&s->token);
     if (s->jerr != IOT_JSON_OK) {
         return 0;   /* the main thread raises the parse error */
     }
-    if (v->kind == IOT_V_ABSENT || v->kind == IOT_V_NULL ||
-        (v->kind == IOT_V_STRING && v->len == 0)) {
+    switch (token_rule(&s->page, &w->sent, w->sent_from_page, &p)) {
+    case TOK_END:
         s->decided = s->finished = 1;
         return 0;
-    }
-    if (v->kind != IOT_V_STRING) {
-        return 0;   /* botocore's truthiness, after the build, on the main thread */
-    }
-    p = iot_value_bytes(&s->page, v);
-    if (w->sent_from_page && w->sent.s != NULL && w->sent.n == v->len &&
-        memcmp(w->sent.s, p, v->len) == 0) {
+    case TOK_DUP:
         s->decided = s->dup = 1;
         return 0;
+    case TOK_LATER:
+        return 0;   /* botocore's truthiness, after the build, on the main thread */
+    default:
+        break;
     }
-    s->token.s = dup_str(p, v->len);
+    s->token.s = dup_str(p, n);
     if (s->token.s == NULL) {
         return 0;   /* undecided: the main thread decides from the built page */
     }
-    s->token.n = v->len;
+    s->token.n = n;
     free_owned(&w->sent);
-    w->sent.s = dup_str(p, v->len);
+    w->sent.s = dup_str(p, n);
     if (w->sent.s == NULL) {
         s->decided = 1;   /* the page's decision stands; the run just stops */
         return 0;
     }
-    w->sent.n = v->len;
+    w->sent.n = n;
     w->sent_from_page = 1;
     s->decided = 1;
     return 1;
@@ -1087,35 +1118,30 @@ maybe_prefetch(Pager *self, iot_state *st)
 static int
 advance_c(Pager *self, iot_state *st)
 {
-    const iot_value *v = &self->page.next_token;
-    const char *s;
+    const char *s = NULL;
+    size_t n = self->page.next_token.len;
     char *copy;
 
-    if (v->kind == IOT_V_ABSENT || v->kind == IOT_V_NULL) {
+    switch (token_rule(&self->page, &self->token, self->token_from_page, &s)) {
+    case TOK_END:
         self->finished = 1;
         return 1;
-    }
-    if (v->kind != IOT_V_STRING) {
+    case TOK_DUP:
+        self->dup_pending = 1;   /* self->token is the repeated token */
+        return 1;
+    case TOK_LATER:
         return 0;
+    default:
+        break;
     }
-    if (v->len == 0) {
-        self->finished = 1;
-        return 1;
-    }
-    s = iot_value_bytes(&self->page, v);
-    if (self->token_from_page && self->token.s != NULL && self->token.n == v->len &&
-        memcmp(self->token.s, s, v->len) == 0) {
-        self->dup_pending = 1;
-        return 1;
-    }
-    copy = dup_str(s, v->len);
+    copy = dup_str(s, n);
     if (copy == NULL) {
         PyErr_NoMemory();
         return -1;
     }
     free_token(self);
     self->token.s = copy;
-    self->token.n = v->len;
+    self->token.n = n;
     self->token_from_page = 1;
     maybe_prefetch(self, st);
     return 1;
