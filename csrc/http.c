@@ -50,6 +50,7 @@ struct iot_http {
     struct curl_slist *req_headers;  /* the current request's; owned */
     long read_timeout_ms;
     size_t max_body;
+    int join_folds;         /* iot_http_config.join_folds */
 
     /* The transfer. */
     int running;            /* the easy handle is in the multi */
@@ -59,6 +60,7 @@ struct iot_http {
     int64_t t_end;
     int64_t last_activity;  /* ns of the last byte received */
     iot_http_error cb_error;  /* why a callback stopped the transfer */
+    int has_fold;           /* an obs-fold line was seen in this response */
 
     /* The response. */
     iot_buf body;
@@ -113,6 +115,7 @@ headers_reset(iot_http *h)
 {
     iot_buf_reset(&h->hdr_store);
     h->nheaders = 0;
+    h->has_fold = 0;
 }
 
 /* Room for one more span (and, later, its iot_http_header). 0 or -1. */
@@ -182,7 +185,7 @@ headers_add(iot_http *h, const char *p, const char *end)
 /* An obs-fold continuation line, kept as http.client keeps it: the
  * previous value, "\r\n", then the line as received (its leading white
  * space included). That value is the last thing in hdr_store, so it grows
- * in place. */
+ * in place. (finish() joins the folds afterwards when h->join_folds.) */
 static int
 headers_fold(iot_http *h, const char *p, const char *end)
 {
@@ -202,7 +205,43 @@ headers_fold(iot_http *h, const char *p, const char *end)
         return rc;
     }
     span->value_len += 2 + (size_t)(end - p);
+    h->has_fold = 1;
     return IOT_BUF_OK;
+}
+
+#define IS_WS(c) ((c) == ' ' || (c) == '\t')
+
+/* A kept value's folds joined as urllib3 >= 2.8 joins them: its
+ * _normalize_header_value, re.sub(r"(?:(?<![ \t])[ \t]+)?\r\n[ \t]+", " ",
+ * value), matched left to right on the original text. In place: the
+ * result is never longer. Returns the new length. */
+static size_t
+join_folded_value(char *v, size_t n)
+{
+    size_t i = 0, w = 0, j;
+    char prev = '\0';   /* the original byte before v[i] */
+
+    while (i < n) {
+        j = i;
+        if (IS_WS(v[i]) && !IS_WS(prev)) {
+            while (j < n && IS_WS(v[j])) {   /* the whole run of white space */
+                j++;
+            }
+        }
+        if (j + 2 < n && v[j] == '\r' && v[j + 1] == '\n' && IS_WS(v[j + 2])) {
+            j += 2;
+            while (j < n && IS_WS(v[j])) {
+                j++;
+            }
+            prev = v[j - 1];
+            v[w++] = ' ';
+            i = j;
+            continue;
+        }
+        prev = v[i];
+        v[w++] = v[i++];
+    }
+    return w;
 }
 
 static int
@@ -430,7 +469,10 @@ finish(iot_http *h, CURLcode code, iot_http_error kind)
     }
     /* hdr_store no longer moves: the spans can become pointers. */
     for (i = 0; i < h->nheaders; i++) {
-        const header_span *s = &h->spans[i];
+        header_span *s = &h->spans[i];
+        if (h->has_fold && h->join_folds) {
+            s->value_len = join_folded_value(h->hdr_store.data + s->value_off, s->value_len);
+        }
         h->headers[i].name = h->hdr_store.data + s->name_off;
         h->headers[i].name_len = s->name_len;
         h->headers[i].value = h->hdr_store.data + s->value_off;
@@ -469,6 +511,7 @@ iot_http_new(const iot_http_config *cfg)
     iot_buf_init(&h->hdr_store, 0);
     h->read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms : 0;
     h->max_body = cfg->max_body;
+    h->join_folds = cfg->join_folds;
     /* Until the first start, step reports a failure rather than spin. */
     h->result = IOT_HTTP_FAILED;
     h->kind = IOT_HTTP_E_OTHER;

@@ -23,6 +23,9 @@ typedef struct {
     const char *proxy;         /* NULL: curl's default (the *_proxy variables); "" : none */
     const char *user_agent;    /* NULL: none sent */
     size_t max_body;           /* a body larger than this fails with IOT_HTTP_E_TOO_BIG; 0: no cap */
+    int join_folds;            /* obs-fold continuation lines: 0 keeps them as http.client
+                                * does ("a\r\n b"); 1 joins them with one space, as
+                                * urllib3 >= 2.8 does ("a b") */
 } iot_http_config;
 
 typedef enum {

@@ -1514,7 +1514,8 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
         "controller", "endpoint", "host", "region", "params", "next_token",
         "tz_mode", "tzinfo", "service", "path", "connect_timeout", "read_timeout",
         "verify", "ca_bundle", "proxy", "user_agent", "max_body", "prefetch",
-        "max_items", "skip", "success_hook", "log_requests", "jobs_text", NULL};
+        "max_items", "skip", "success_hook", "log_requests", "jobs_text", "join_folds",
+        NULL};
     PyObject *controller, *params, *next_token, *tzinfo;
     const char *endpoint, *host, *region, *service = "iot", *path = "/jobs";
     const char *ca_bundle = NULL, *proxy = NULL, *user_agent = NULL;
@@ -1523,20 +1524,20 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
     Py_ssize_t max_body = 64 * 1024 * 1024;
     int prefetch = 1;
     long long max_items = -1, skip = 0;
-    int success_hook = 0, log_requests = 0, jobs_text = 0;
+    int success_hook = 0, log_requests = 0, jobs_text = 0, join_folds = 0;
     iot_http_config cfg;
 
     if (self->http != NULL || self->controller != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "iotpager: Pager.__init__ called twice");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLppp:Pager", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLpppp:Pager", kwlist,
                                      &controller, &endpoint, &host, &region, &params,
                                      &next_token, &tz_mode, &tzinfo, &service, &path,
                                      &connect_timeout, &read_timeout, &verify,
                                      &ca_bundle, &proxy, &user_agent, &max_body,
                                      &prefetch, &max_items, &skip, &success_hook,
-                                     &log_requests, &jobs_text)) {
+                                     &log_requests, &jobs_text, &join_folds)) {
         return -1;
     }
     if (jobs_text && tz_mode != IOT_TZ_RAW) {
@@ -1589,6 +1590,7 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
     cfg.proxy = proxy;
     cfg.user_agent = user_agent;
     cfg.max_body = (size_t)max_body;
+    cfg.join_folds = join_folds;
     self->http = iot_http_new(&cfg);
     if (self->http == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "iotpager: could not create a libcurl handle");

@@ -9,6 +9,8 @@ refreshing credentials work) and the client's exception classes.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import socket
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
@@ -29,6 +31,30 @@ class Transport:
     ca_bundle: Optional[str]
     proxy: Optional[str]   # "" = no proxy
     user_agent: Optional[str]
+    join_folds: bool       # obs-fold header lines joined with a space (see below)
+
+
+@functools.lru_cache(maxsize=1)
+def header_folds_joined() -> bool:
+    """How the installed botocore's HTTP stack hands over an obs-fold header
+    line: kept as http.client keeps it ("one \\r\\n\\t two": False), or joined
+    with one space ("one two": True, urllib3 >= 2.8). Asked of botocore's own
+    connection class once per process, over a socket pair: a response with a
+    folded header is read through it, as botocore reads every response."""
+    from botocore.awsrequest import AWSHTTPConnection
+
+    mine, theirs = socket.socketpair()
+    try:
+        theirs.sendall(b"HTTP/1.1 200 OK\r\nX-Fold: one \r\n\t two\r\n"
+                       b"Content-Length: 0\r\n\r\n")
+        conn = AWSHTTPConnection("localhost")
+        conn.sock = mine
+        conn.request("GET", "/")
+        value = conn.getresponse().headers.get("x-fold")
+    finally:
+        mine.close()
+        theirs.close()
+    return "\r\n" not in (value or "")
 
 
 def _host_from_url(url: str) -> str:
@@ -89,4 +115,5 @@ def transport_from_client(client: Any, operation: str = "ListJobs") -> Transport
         ca_bundle=ca_bundle if isinstance(ca_bundle, str) else None,
         proxy=proxy,
         user_agent=_user_agent(client),
+        join_folds=header_folds_joined(),
     )

@@ -135,6 +135,7 @@ class _Engine:
             ca_bundle=t.ca_bundle,
             proxy=t.proxy,
             user_agent=t.user_agent,
+            join_folds=t.join_folds,
             max_body=self._max_body,
             prefetch=self._prefetch,
             max_items=c_count(None if self._max_items is None
