@@ -424,10 +424,10 @@ def _validate(params):
 
 
 def _wire_value(value):
-    """botocore's rest serializer for a query string value."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    """botocore's rest serializer for a query string value of ListJobs (no
+    boolean members: an integer member's True goes out as str(True), 'True',
+    as botocore.utils.percent_encode gives it)."""
+    return value if isinstance(value, str) else str(value)
 
 
 def _get_file(prefix, path, mode):

@@ -24,7 +24,7 @@ import jmespath.parser
 
 import botocore.loaders
 import botocore.paginate
-import botocore.validate
+import botocore.serialize
 from dateutil.tz import tzlocal
 
 from . import _core
@@ -64,11 +64,45 @@ def _warn_insecure(host: str) -> None:
     )
 
 
-def _serialize(value: Any) -> str:
-    # botocore's rest serializer: bools as 'true'/'false', the rest str()
-    if isinstance(value, bool):
-        return str(value).lower()
+def _client_serializer(client: Any) -> Any:
+    """The request serializer of the client, the one ``client.list_jobs``
+    uses: it validates the parameters unless the client was made with
+    parameter validation off (``Config(parameter_validation=False)``, or
+    ``parameter_validation = false`` in the profile, which the client's
+    ``meta.config`` does not show)."""
+    serializer = getattr(client, "_serializer", None)
+    if callable(getattr(serializer, "serialize_to_request", None)):
+        return serializer
+    model = client.meta.service_model
+    return botocore.serialize.create_serializer(
+        getattr(model, "resolved_protocol", None) or model.protocol,
+        include_validation=bool(client.meta.config.parameter_validation),
+    )
+
+
+def _query_text(value: Any) -> str:
+    """The text of one query value as botocore.utils.percent_encode takes it
+    (str() of anything but str and bytes); the C core percent-encodes it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("iotpager: a query parameter given as bytes must be UTF-8 "
+                             f"(botocore would send the raw bytes): {value!r}") from None
     return str(value)
+
+
+def _wire_token(token: Any) -> Optional[str]:
+    """A nextToken as botocore puts it on the wire (it is a string member:
+    botocore's serializer leaves the value as it is, percent_encode str()s it)."""
+    if token is None or type(token) is str:
+        return token
+    if isinstance(token, (list, tuple, dict)):
+        # botocore would send one nextToken per element (or the dict's pairs)
+        raise TypeError(f"iotpager: nextToken must be one value, not {type(token).__name__}")
+    return _query_text(token)
 
 
 class _Engine:
@@ -89,6 +123,7 @@ class _Engine:
         self._skip = 0           # jobs a StartingToken skips on the first page
         self._yielded = 0        # jobs handed to botocore's loop so far
         self._operation_model = client.meta.service_model.operation_model(OPERATION)
+        self._serializer = _client_serializer(client)
         self._transport = None
         self._pager: Optional[Any] = None
         self._pager_key: Optional[tuple] = None
@@ -146,32 +181,33 @@ class _Engine:
         )
 
     def _wire_params(self, kwargs):
-        """botocore's parameter validation and serialization; done once per
-        listing, then reused while only the nextToken (a str) changes."""
+        """The query parameters but the nextToken, as (name, text) pairs: the
+        client's own serializer (validating as the client does) makes the
+        query as for ``client.list_jobs`` (each value by its member's shape
+        type; lists and dicts spread as botocore spreads them), and each value
+        is taken as botocore.utils.percent_encode_sequence takes it. Done once
+        per listing, then reused while only the nextToken (a str) changes."""
         token = kwargs.get("nextToken")
         try:
             key = tuple((k, type(v), v) for k, v in kwargs.items() if k != "nextToken")
             hash(key)
-        except TypeError:   # an unhashable value: validate every time
+        except TypeError:   # an unhashable value: serialize every time
             key = None
         if key is not None and key == self._wire_key and (token is None or type(token) is str):
             return self._wire_value
-        botocore.validate.validate_parameters(kwargs, self._operation_model.input_shape)
-        members = self._operation_model.input_shape.members
+        request = self._serializer.serialize_to_request(kwargs, self._operation_model)
         params = []
-        for name, value in kwargs.items():
+        for name, value in request["query_string"].items():
             if name == "nextToken":
                 continue
-            wire = members[name].serialization.get("name", name)
-            params.append((wire, _serialize(value)))
+            for v in value if isinstance(value, list) else (value,):
+                params.append((_query_text(name), _query_text(v)))
         self._wire_key, self._wire_value = key, tuple(params)
         return self._wire_value
 
     def __call__(self, **kwargs):
         params = self._wire_params(kwargs)
-        token = kwargs.get("nextToken")
-        if token is not None:
-            token = _serialize(token)
+        token = _wire_token(kwargs.get("nextToken"))
         pager = self._pager
         pending = None if pager is None else pager.next_token
         if pending == "None":
@@ -237,10 +273,10 @@ class _Engine:
     def one_page(self, **kwargs):
         """One ListJobs call (Client.list_jobs): a fresh C iterator, one page."""
         params = self._wire_params(kwargs)
-        token = kwargs.get("nextToken")
+        token = _wire_token(kwargs.get("nextToken"))
         prefetch, self._prefetch = self._prefetch, False   # one page: nothing to prefetch
         try:
-            pager = self._new_pager(list(params), None if token is None else _serialize(token))
+            pager = self._new_pager(list(params), token)
         finally:
             self._prefetch = prefetch
         self._controller.request_kwargs = kwargs
@@ -257,7 +293,32 @@ class _Engine:
 
 
 class PageIterator(botocore.paginate.PageIterator):
-    """botocore's PageIterator, fed by the C engine."""
+    """botocore's PageIterator, fed by the C engine.
+
+    Its result_keys and output tokens are the ParsedResults botocore compiled
+    (what anyone looking at the iterator sees, between pages too). Only while
+    botocore's own code runs inside a next() or build_full_result() do twins
+    that search a page with a dict lookup (_Field) stand in for them: a
+    jmespath visitor costs about 4 us per expression and page, and the loop
+    searches two a page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._botocore_exprs = (self._result_keys, self._output_token)
+        self._fast_exprs = (_fast_fields(self._result_keys), _fast_fields(self._output_token))
+
+    def _fast_in(self) -> bool:
+        """Put the twins in place of botocore's expressions; False if they are
+        in place already (an outer call restores) or if something else was
+        put there."""
+        if self._result_keys is not self._botocore_exprs[0] or (
+                self._output_token is not self._botocore_exprs[1]):
+            return False
+        self._result_keys, self._output_token = self._fast_exprs
+        return True
+
+    def _fast_out(self) -> None:
+        self._result_keys, self._output_token = self._botocore_exprs
 
     def __iter__(self):
         skip = 0
@@ -267,7 +328,28 @@ class PageIterator(botocore.paginate.PageIterator):
             except Exception:  # botocore's own __iter__ raises it just below
                 skip = 0
         self._method.set_limits(self._max_items, skip)
-        yield from super().__iter__()
+        pages = super().__iter__()
+        try:
+            while True:
+                swapped = self._fast_in()
+                try:
+                    page = next(pages)
+                except StopIteration:
+                    return
+                finally:
+                    if swapped:
+                        self._fast_out()
+                yield page
+        finally:
+            pages.close()
+
+    def build_full_result(self):
+        swapped = self._fast_in()
+        try:
+            return super().build_full_result()
+        finally:
+            if swapped:
+                self._fast_out()
 
     def close(self):
         """Release the connection, thread and buffers of the C iterator now."""
@@ -296,6 +378,9 @@ class _Field(jmespath.parser.ParsedResult):
 
 
 def _fast_fields(exprs):
+    """Twins of compiled expressions: a _Field for each plain field name."""
+    if exprs is None:
+        return None
     out = []
     for e in exprs:
         parsed = getattr(e, "parsed", None)
@@ -320,8 +405,6 @@ class Paginator(botocore.paginate.Paginator):
         self._progress = progress
         model = client.meta.service_model.operation_model(OPERATION)
         super().__init__(self._make_engine(), _pagination_config(), model)
-        self._result_keys = _fast_fields(self._result_keys)
-        self._output_token = _fast_fields(self._output_token)
 
     def _make_engine(self):
         return _Engine(self._client, self._tz, self._max_body, self._prefetch, self._progress)
