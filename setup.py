@@ -14,6 +14,7 @@ Environment switches (build switches, not build forks):
 * ``IOTPAGER_WERROR=1``    -Werror (CI sets it).
 """
 
+import glob
 import os
 import shlex
 import subprocess
@@ -102,6 +103,9 @@ ext = Extension(
     "iotpager._core",
     sources=C_SOURCES + CXX_SOURCES,
     include_dirs=["csrc"],
+    # A header change rebuilds the extension (build_ext otherwise compares
+    # only the sources with the built module), and the sdist carries them.
+    depends=sorted(glob.glob("csrc/*.h")),
     extra_compile_args=cflags + common,
     extra_link_args=libs + link + ["-lstdc++"],
 )

@@ -32,7 +32,10 @@ from botocore.utils import percent_encode_sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 CTESTS = ROOT / "tests" / "c"
-SUITE = Path(os.environ.get("IOT_SIGV4_SUITE", ROOT.parent / "shared" / "sigv4-test-suite"))
+# The AWS SigV4 test suite (Apache-2.0, from awslabs/aws-c-auth; its LICENSE
+# and NOTICE are beside it), shipped in tests/; IOT_SIGV4_SUITE overrides it
+# for the C program too.
+SUITE = Path(os.environ.get("IOT_SIGV4_SUITE") or ROOT / "tests" / "sigv4-test-suite")
 
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

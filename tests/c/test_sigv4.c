@@ -6,10 +6,10 @@
  * are built with uri.c and sigv4.c and compared byte for byte with the
  * suite's header-*.txt files. Nothing expected is written in this file.
  *
- * The suite is found at $IOT_SIGV4_SUITE, else at ../../../shared/
- * sigv4-test-suite relative to the working directory (`make check` runs
- * from tests/c). Fewer than MIN_CASES cases is a failure, so a missing or
- * moved suite cannot pass silently.
+ * The suite is found at $IOT_SIGV4_SUITE, else at ../sigv4-test-suite
+ * relative to the working directory (tests/sigv4-test-suite: `make check`
+ * runs from tests/c). Fewer than MIN_CASES cases is a failure, so a
+ * missing or moved suite cannot pass silently.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -21,7 +21,7 @@
 #include "sigv4.h"
 #include "uri.h"
 
-#define DEFAULT_SUITE "../../../shared/sigv4-test-suite"
+#define DEFAULT_SUITE "../sigv4-test-suite"
 #define MIN_CASES 30
 #define MAX_HEADERS 32
 #define MAX_PARAMS 64
