@@ -126,7 +126,17 @@ def c_sign(tool, params, token, region, amz_date, access_key=ACCESS_KEY, secret=
 
 def _frozen(amz_date):
     when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
-    return mock.patch.object(botocore.auth, "get_current_datetime", return_value=when)
+    if hasattr(botocore.auth, "get_current_datetime"):
+        return mock.patch.object(botocore.auth, "get_current_datetime", return_value=when)
+
+    # older botocore: add_auth() calls datetime.datetime.utcnow() itself
+    class Frozen(datetime.datetime):
+        @classmethod
+        def utcnow(cls):
+            return when
+
+    fake = mock.Mock(wraps=datetime, datetime=Frozen)
+    return mock.patch.object(botocore.auth, "datetime", fake)
 
 
 def botocore_sign(params, token, region, amz_date, via, access_key=ACCESS_KEY, secret=SECRET_KEY):

@@ -47,7 +47,9 @@ def header_folds_joined() -> bool:
     try:
         theirs.sendall(b"HTTP/1.1 200 OK\r\nX-Fold: one \r\n\t two\r\n"
                        b"Content-Length: 0\r\n\r\n")
-        conn = AWSHTTPConnection("localhost")
+        # a real timeout: urllib3 1.26's request() hands the default (a
+        # sentinel object) to sock.settimeout(), a TypeError
+        conn = AWSHTTPConnection("localhost", timeout=10)
         conn.sock = mine
         conn.request("GET", "/")
         value = conn.getresponse().headers.get("x-fold")
