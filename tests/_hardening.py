@@ -18,6 +18,19 @@ test_threads.py, test_lifetimes.py, test_secrets.py and test_tls.py.
   iotpager in a child process (pages, exception class name, message), so
   that a crash (a sanitizer abort in tests/sanitize.sh) fails one test
   instead of ending the whole run.
+* Settled states, for every test that counts threads, connections or
+  requests (issue #11: fixed sleeps and 1-2 s deadlines flaked under
+  ASan/TSan on a loaded 2-core machine):
+  ``settled(count)``: a baseline, the value of ``count()`` once it has stopped
+  changing; ``wait_settled(count, target)``: poll until ``count()`` has equalled
+  ``target`` for a short quiet time, as soon as it does, within a generous
+  deadline (``SETTLE_TIMEOUT``); returns the last value seen, so that
+  ``assert wait_settled(c_threads, base) == base`` is exactly as strict as
+  ``assert c_threads() == base`` (a thread that never goes away still
+  fails), only no longer racing the kernel. ``wait_until(predicate)``: the
+  same for a condition that only has to become true (a request arrived).
+  ``c_threads()`` / ``worker_threads()``: this process's threads that Python
+  does not know / its C prefetch workers (named "iotpager-pf").
 """
 
 from __future__ import annotations
@@ -64,6 +77,103 @@ def hang_guard(seconds):
         faulthandler.cancel_dump_traceback_later()
 
 
+# --------------------------------------------------------------------------
+# settled states
+# --------------------------------------------------------------------------
+#
+# Why a count must settle: pthread_join() returns when the thread has cleared
+# its tid, a little before the kernel drops /proc/self/task/<tid>; a Python
+# thread leaves threading.enumerate() before its OS thread ends (so for a
+# moment it counts as a "C thread"); faulthandler's watchdog (hang_guard) of
+# the previous test ends after cancel_dump_traceback_later() has returned; a
+# server thread notices a closed connection when it is next scheduled. On a
+# loaded machine under a sanitizer each of these can take far more than the
+# few milliseconds it takes otherwise.
+
+def _sanitized():
+    preload = os.environ.get("LD_PRELOAD", "")
+    return any(lib in preload for lib in ("libasan", "libtsan", "libubsan"))
+
+
+SANITIZED = _sanitized()
+#: how long a wait for a settled state may take before the test fails; the
+#: normal case returns as soon as the state holds
+SETTLE_TIMEOUT = 20.0 if SANITIZED else 10.0
+_POLL = 0.01
+
+
+def settled(count, quiet=0.15, timeout=None):
+    """A baseline: the value of ``count()`` once it has returned the same
+    value for ``quiet`` seconds running. AssertionError if it is still
+    changing after ``timeout`` (default SETTLE_TIMEOUT)."""
+    deadline = time.monotonic() + (SETTLE_TIMEOUT if timeout is None else timeout)
+    value, since = count(), time.monotonic()
+    seen = [value]
+    while True:
+        time.sleep(_POLL)
+        now, v = time.monotonic(), count()
+        if v != value:
+            value, since = v, now
+            seen.append(v)
+        elif now - since >= quiet:
+            return value
+        if now > deadline:
+            raise AssertionError(f"{getattr(count, '__name__', count)} never settled: {seen[-20:]}")
+
+
+def wait_settled(count, target, quiet=0.05, timeout=None):
+    """Poll ``count()`` until it has equalled ``target`` for ``quiet`` seconds
+    running (or the deadline, ``timeout``, default SETTLE_TIMEOUT, passes);
+    the last value seen: ``target`` if the state holds, otherwise what it is
+    instead, for the assertion message."""
+    deadline = time.monotonic() + (SETTLE_TIMEOUT if timeout is None else timeout)
+    since = None
+    while True:
+        now, v = time.monotonic(), count()
+        if v == target:
+            if since is None:
+                since = now
+            if now - since >= quiet:
+                return v
+        else:
+            since = None
+        if now > deadline:
+            return v
+        time.sleep(_POLL)
+
+
+def wait_until(predicate, timeout=None):
+    """True once ``predicate()`` is (returns at once), False if it still is
+    not after ``timeout`` (default SETTLE_TIMEOUT)."""
+    deadline = time.monotonic() + (SETTLE_TIMEOUT if timeout is None else timeout)
+    while not predicate():
+        if time.monotonic() > deadline:
+            return bool(predicate())
+        time.sleep(_POLL)
+    return True
+
+
+def c_threads():
+    """Threads of this process that Python does not know: C prefetch workers,
+    and faulthandler's watchdog, which hang_guard starts (compare with a
+    settled() baseline taken inside the test)."""
+    python_ids = {t.native_id for t in threading.enumerate()}
+    return len({int(t) for t in os.listdir("/proc/self/task")} - python_ids)
+
+
+def worker_threads():
+    """The C prefetch workers of this process: threads named "iotpager-pf"
+    (other threads, the test server's or a sanitizer's, are not counted)."""
+    n = 0
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                n += f.read().strip() == "iotpager-pf"
+        except OSError:   # the thread ended meanwhile
+            pass
+    return n
+
+
 def fast_backoff(monkeypatch):
     """botocore's computed retry delays become ~1 ms (legacy and standard)."""
     monkeypatch.setattr(botocore.retryhandler, "random",
@@ -77,7 +187,8 @@ _session = None
 
 def retry_client(server, retries=None, creds=(AK, SK, TOKEN), verify=None, **config_kwargs):
     """A boto3 IoT client for ``server`` (a ListJobsServer or URL) with the
-    given retry config; ``retries=None`` keeps botocore's default (legacy).
+    given retry config; ``retries=None`` keeps the installed botocore's
+    default (its default mode: legacy until 1.43, standard since 1.44).
     ``verify`` is boto3.client's; the other keywords are botocore Config's."""
     global _session
     if _session is None:

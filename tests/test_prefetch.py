@@ -1,7 +1,13 @@
 """Pipelined prefetch: the next request goes out on a C thread as soon as a
 page's nextToken is parsed, never past what MaxItems needs, and a caller who
 stops leaves no thread, connection or request behind. Pages and exceptions
-are the same with prefetch on and off (the parity suites run with it on)."""
+are the same with prefetch on and off (the parity suites run with it on).
+
+Thread, connection and request counts are compared in settled states
+(_hardening.settled / wait_settled), never after a fixed sleep: a joined
+worker leaves /proc a moment after pthread_join() returns, and on a loaded
+machine under a sanitizer the server sees a request or a closed connection
+late."""
 
 import gc
 import os
@@ -13,26 +19,26 @@ import pytest
 
 import iotpager
 from _compare import assert_same
+from _hardening import settled, wait_settled
+from _hardening import worker_threads as thread_count
 from conftest import make_boto_client
-
-
-def thread_count():
-    """The C prefetch workers of this process: threads named "iotpager-pf"
-    (other threads, the test server's or a sanitizer's, are not counted)."""
-    n = 0
-    for tid in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{tid}/comm") as f:
-                n += f.read().strip() == "iotpager-pf"
-        except OSError:   # the thread ended meanwhile
-            pass
-    return n
 
 
 @pytest.fixture
 def paged(server_factory):
     srv = server_factory(n_jobs=200, deterministic=True)
     return srv, make_boto_client(srv)
+
+
+def all_requests_seen(srv, still_open=0):
+    """After a listing has ended (its iterator dropped or finished): once the
+    server has seen its connection closed it has recorded every request the
+    client sent (it reads a connection's requests in order, then EOF), so a
+    stray request would be counted by now; a fixed sleep raced the server on
+    a loaded machine. ``still_open``: connections of other listings the test
+    keeps."""
+    assert wait_settled(srv.open_connections, still_open) == still_open, \
+        "the listing's connection is still open"
 
 
 def listing(client, prefetch, **config):
@@ -61,7 +67,7 @@ def test_prefetch_never_fetches_past_max_items(paged, max_items, expected_reques
     srv, client = paged
     start = len(srv.requests)
     pages = list(listing(client, True, PageSize=50, MaxItems=max_items))
-    time.sleep(0.2)   # a stray prefetch would have arrived by now
+    all_requests_seen(srv)
     assert len(srv.requests) - start == expected_requests
     assert sum(len(p["jobs"]) for p in pages) == min(max_items, 200)
 
@@ -72,10 +78,11 @@ def test_prefetch_respects_max_items_after_a_starting_token(paged):
     srv, client = paged
     first = listing(client, True, PageSize=50, MaxItems=30)
     list(first)
-    token = first.resume_token
+    token = first.resume_token   # `first` is kept, and with it its connection
+    kept = srv.open_connections()
     start = len(srv.requests)
     pages = list(listing(client, True, PageSize=50, MaxItems=20, StartingToken=token))
-    time.sleep(0.2)
+    all_requests_seen(srv, still_open=kept)
     assert sum(len(p["jobs"]) for p in pages) == 20
     assert len(srv.requests) - start == 1   # jobs 30..49 are all on the first page
 
@@ -102,26 +109,20 @@ def test_pages_and_errors_same_with_prefetch_on_and_off(paged):
 def test_stopping_early_leaves_no_thread_or_connection(paged):
     srv, client = paged
     gc.collect()
-    base_threads = thread_count()
+    base_threads = settled(thread_count)
     conns = srv.connections_accepted
     it = listing(client, True, PageSize=20)
     gen = iter(it)
     next(gen)
     next(gen)    # a prefetch is now in flight or done
     engine = weakref.ref(it._method)
-    assert thread_count() == base_threads + 1   # the prefetch worker
+    assert wait_settled(thread_count, base_threads + 1) == base_threads + 1   # the worker
     del gen, it
     gc.collect()
     assert engine() is None
-    deadline = time.time() + 2
-    while thread_count() != base_threads and time.time() < deadline:
-        time.sleep(0.01)
-    assert thread_count() == base_threads
+    assert wait_settled(thread_count, base_threads) == base_threads
     assert srv.connections_accepted == conns + 1
-    deadline = time.time() + 2
-    while srv.open_connections() and time.time() < deadline:
-        time.sleep(0.01)
-    assert srv.open_connections() == 0
+    assert wait_settled(srv.open_connections, 0) == 0
 
 
 def test_close_cancels_a_request_in_flight(server_factory):
@@ -130,7 +131,7 @@ def test_close_cancels_a_request_in_flight(server_factory):
     srv = server_factory(n_jobs=100, deterministic=True)
     client = make_boto_client(srv)
     gc.collect()
-    base_threads = thread_count()
+    base_threads = settled(thread_count)
     srv.script({"pass": True}, {"stall": 30})
     it = listing(client, True, PageSize=50)
     gen = iter(it)
@@ -138,23 +139,24 @@ def test_close_cancels_a_request_in_flight(server_factory):
     t0 = time.monotonic()
     it.close()
     assert time.monotonic() - t0 < 1.0
-    assert thread_count() == base_threads
+    # joined by close(); /proc drops it a moment later
+    assert wait_settled(thread_count, base_threads) == base_threads
     srv.clear_script()
 
 
 def test_prefetch_worker_is_one_thread_per_listing(paged):
     srv, client = paged
     gc.collect()
-    base = thread_count()
+    base = settled(thread_count)
     a = iter(listing(client, True, PageSize=20))
     b = iter(listing(client, True, PageSize=20))
     next(a), next(a), next(b), next(b)
-    assert thread_count() == base + 2
+    assert wait_settled(thread_count, base + 2) == base + 2
     rest = list(a) + list(b)
     assert len(rest) == 2 * (200 // 20 - 2)
     del a, b
     gc.collect()
-    assert thread_count() == base
+    assert wait_settled(thread_count, base) == base
 
 
 def test_other_threads_run_during_a_prefetched_listing(server_factory):
@@ -191,8 +193,10 @@ def test_read_ahead_is_bounded(paged):
     start = len(srv.requests)
     seen = []
     for k, page in enumerate(listing(client, True, PageSize=20), 1):
-        time.sleep(0.15)   # the worker fills what it may, then waits
-        seen.append(len(srv.requests) - start)
+        # the worker fills what it may, then waits: the count settles (for
+        # 0.15 s running) at the bound, or goes past it and the test fails
+        seen.append(wait_settled(lambda: len(srv.requests) - start, min(k + ahead, 10),
+                                 quiet=0.15))
         assert len(page["jobs"]) == 20
     assert seen == [min(k + ahead, 10) for k in range(1, 11)]
 
@@ -222,8 +226,13 @@ def test_pages_and_errors_same_with_prefetch_on_and_off_at_any_depth(paged, wher
                 pages.append(page)
                 time.sleep(0.01)   # let the worker run ahead
         except Exception as e:  # compared below
-            error = e
-        time.sleep(0.1)   # a stray request would have arrived by now
+            # without its traceback, whose frames hold the listing (and its
+            # connection) when the error is not the C iterator's own
+            error = e.with_traceback(None)
+        # (after a nextToken that is not a string, a reference cycle through
+        # the C Pager's kept error holds the listing until the cyclic gc runs)
+        gc.collect()
+        all_requests_seen(srv)
         srv.clear_script()
         targets = [r["path"] for r in srv.requests[start:]]
         outcomes.append((pages, error, targets))
@@ -262,8 +271,9 @@ def test_refreshed_credentials_reach_the_worker(server_factory):
     start = len(srv.requests)
     n = 0
     for n, page in enumerate(listing(client, True, PageSize=20), 1):
-        if n == k:
-            time.sleep(0.2)   # the worker is now PREFETCH_PAGES pages ahead, waiting
+        if n == k:   # the worker is now PREFETCH_PAGES pages ahead, waiting
+            ahead = min(k + _core.PREFETCH_PAGES, 10)
+            assert wait_settled(lambda: len(srv.requests) - start, ahead, quiet=0.1) == ahead
             holder[0] = new
     assert n == 10
     keys = [r["headers"]["authorization"].split("Credential=")[1].split("/")[0]
@@ -316,7 +326,7 @@ def test_close_racing_a_kept_error_neither_hangs_nor_crashes(server_factory):
 
     srv = server_factory(n_jobs=200, deterministic=True, credentials=None)
     gc.collect()
-    base = thread_count()
+    base = settled(thread_count)
     outcomes = set()
     with hang_guard(60):
         for _ in range(25):
@@ -348,12 +358,11 @@ def test_close_racing_a_kept_error_neither_hangs_nor_crashes(server_factory):
     in_use = "iotpager: this page iterator is already being iterated in another thread"
     assert outcomes <= {"credentials boom", "stop", in_use}, outcomes
     gc.collect()
-    deadline = time.time() + 2
-    while thread_count() != base and time.time() < deadline:
-        time.sleep(0.01)
-    assert thread_count() == base
+    assert wait_settled(thread_count, base) == base
 
 
+# forking with the worker thread alive is the point; Python >= 3.12 warns of it
+@pytest.mark.filterwarnings(r"ignore:This process \(pid=\d+\) is multi-threaded, use of fork\(\):DeprecationWarning")
 def test_a_listing_does_not_cross_fork(paged):
     """A child process cannot go on with its parent's listing (the
     connection and the prefetch thread stay with the parent): next() says
