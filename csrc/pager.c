@@ -901,7 +901,16 @@ worker_stop(Pager *self)
     int i;
 
     if (worker_forked(w)) {
-        w->started = 0;   /* nothing to stop or join here; its memory is ours to free */
+        /* The child of a fork() made while the worker existed: there is no
+         * thread to stop, and it may have been anywhere inside libcurl or a
+         * slot at the fork, so the transport and everything the worker
+         * shared are in an unknown state (ASan saw curl_easy_cleanup free
+         * again a block the worker had just freed). Leak them all: the
+         * child cannot use the listing anyway (next() says so). */
+        memset(w, 0, sizeof(*w));
+        reqbufs_init(&w->bufs);
+        self->http = NULL;
+        return;
     }
     if (w->started) {
         worker_cancel(w, self->http);
