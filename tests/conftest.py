@@ -87,6 +87,17 @@ def _start(**kwargs):
 
 
 @pytest.fixture
+def hermetic_env(monkeypatch, tmp_path):
+    """No retry mode, max attempts, profile, config or credentials file from
+    the environment (for tests that use botocore's defaults)."""
+    for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_PROFILE", "AWS_DEFAULTS_MODE",
+                 "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+
+
+@pytest.fixture
 def server_factory():
     servers = []
 

@@ -42,14 +42,7 @@ from conftest import AK, CREDS, REGION, SK, TOKEN, make_boto_client
 PKG_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(iotpager.__file__)))
 
 
-@pytest.fixture(autouse=True)
-def hermetic_env(monkeypatch, tmp_path):
-    """No retry mode, profile or config file from the environment."""
-    for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_PROFILE", "AWS_DEFAULTS_MODE",
-                 "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+pytestmark = pytest.mark.usefixtures("hermetic_env")
 
 
 # --------------------------------------------------------------------------

@@ -43,14 +43,7 @@ N_JOBS = 120  # the ``srv`` fixture's listing (conftest: n_jobs=120, seed=11)
 # fixtures and helpers
 # --------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def hermetic_env(monkeypatch, tmp_path):
-    """No retry mode / max attempts / config file from the environment."""
-    for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_PROFILE", "AWS_DEFAULTS_MODE",
-                 "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+pytestmark = pytest.mark.usefixtures("hermetic_env")
 
 
 @pytest.fixture(autouse=True)
