@@ -222,8 +222,9 @@ def _iotpager_path():
         return local
     if found:
         return found
-    raise SystemExit("bench: cannot import iotpager; build it in place "
-                     "(python3 setup.py build_ext --inplace) or pip install .")
+    raise SystemExit("bench: cannot import iotpager; run it with the venv's python, "
+                     "\"$(bash examples/run.sh python)\" bench/bench.py, after "
+                     "bash examples/run.sh test (or demo) has made the venv")
 
 
 def _worker_env(pkg_parent):
