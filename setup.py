@@ -45,6 +45,7 @@ C_SOURCES = [
     "csrc/module.c",
     "csrc/pager.c",
     "csrc/builder.c",
+    "csrc/plan.c",
     "csrc/timeconv.c",
     "csrc/errors.c",
     "csrc/http.c",

@@ -157,17 +157,51 @@ iot_build_set_retries(iot_state *st, PyObject *metadata, long retry_attempts)
 
 /* ---- values ------------------------------------------------------------ */
 
+/* plan mode: where the builder is, for error reports */
+typedef struct {
+    const char *name;   /* a member's wire name or a map key's bytes; NULL: [index] */
+    size_t len;
+    long index;
+} bframe;
+
+#define IOT_BUILD_MAX_FRAMES 48
+
 typedef struct {
     const iot_build_ctx *ctx;
     const iot_page *page;
     PyObject *metadata;   /* borrowed, for error reports */
+    int nframes;          /* plan mode */
+    bframe frames[IOT_BUILD_MAX_FRAMES];
 } builder;
+
+static void
+format_build_path(const builder *b, char *out, size_t n)
+{
+    int i, shown = b->nframes < IOT_BUILD_MAX_FRAMES ? b->nframes : IOT_BUILD_MAX_FRAMES;
+    snprintf(out, n, "$");
+    for (i = 0; i < shown; i++) {
+        size_t used = strlen(out);
+        if (used + 1 >= n) {
+            break;
+        }
+        if (b->frames[i].name != NULL) {
+            int len = b->frames[i].len > 60 ? 60 : (int)b->frames[i].len;
+            snprintf(out + used, n - used, ".%.*s", len, b->frames[i].name);
+        }
+        else {
+            snprintf(out + used, n - used, "[%ld]", b->frames[i].index);
+        }
+    }
+}
 
 static int
 invalid(builder *b, const char *reason, long index, int field)
 {
     char path[96];
-    if (index < 0) {
+    if (b->ctx->plan != NULL) {
+        format_build_path(b, path, sizeof(path));
+    }
+    else if (index < 0) {
         snprintf(path, sizeof(path), "$.nextToken");
     }
     else if (field < 0) {
@@ -376,10 +410,328 @@ error:
     return NULL;
 }
 
+
+/* ---- any operation, following its plan ---------------------------------- */
+
+static PyObject *build_node(builder *b, uint32_t node, const iot_value *v);
+
+/* botocore's parser on a value C leaves to it (a wrong type, a blob, ...):
+ * controller.parse_shape(node, value), which runs RestJSONParser._parse_shape
+ * on the node's shape. What botocore raises there becomes an
+ * InvalidResponseError with the path. New reference, or NULL. */
+static PyObject *
+botocore_value(builder *b, uint32_t node, PyObject *value)
+{
+    PyObject *idx, *out;
+    idx = PyLong_FromUnsignedLong(node);
+    if (idx == NULL) {
+        return NULL;
+    }
+    out = PyObject_CallMethodObjArgs(b->ctx->controller, b->ctx->st->s_parse_shape, idx,
+                                     value, NULL);
+    Py_DECREF(idx);
+    if (out == NULL && PyErr_ExceptionMatches(PyExc_Exception) &&
+        !PyErr_ExceptionMatches(PyExc_MemoryError)) {
+        PyObject *type, *exc, *tb, *msg, *cause;
+        char reason[200];
+        PyErr_Fetch(&type, &exc, &tb);
+        PyErr_NormalizeException(&type, &exc, &tb);
+        msg = exc ? PyObject_Str(exc) : NULL;
+        if (msg == NULL) {
+            PyErr_Clear();
+        }
+        snprintf(reason, sizeof(reason), "botocore's parser fails on this value (%s: %s)",
+                 ((PyTypeObject *)type)->tp_name,
+                 msg && PyUnicode_AsUTF8(msg) ? PyUnicode_AsUTF8(msg) : "?");
+        PyErr_Clear();
+        Py_XDECREF(msg);
+        invalid(b, reason, 0, 0);
+        /* chain botocore's exception as the cause */
+        if (exc != NULL && PyErr_Occurred()) {
+            PyObject *t2, *e2, *tb2;
+            PyErr_Fetch(&t2, &e2, &tb2);
+            PyErr_NormalizeException(&t2, &e2, &tb2);
+            if (e2 != NULL) {
+                cause = exc;
+                Py_INCREF(cause);
+                PyException_SetCause(e2, cause);   /* steals cause */
+            }
+            PyErr_Restore(t2, e2, tb2);
+        }
+        Py_XDECREF(type);
+        Py_XDECREF(exc);
+        Py_XDECREF(tb);
+    }
+    return out;
+}
+
+/* The value as json.loads would give it, then botocore's parser on it. */
+static PyObject *
+botocore_node(builder *b, uint32_t node, const iot_value *v)
+{
+    PyObject *plain, *out;
+    if (v->kind == IOT_V_NULL || v->kind == IOT_V_ABSENT) {
+        return botocore_value(b, node, Py_None);
+    }
+    if (v->kind == IOT_V_STRUCT || v->kind == IOT_V_LIST || v->kind == IOT_V_MAP) {
+        PyErr_SetString(PyExc_SystemError, "iotpager: a container for botocore's parser");
+        return NULL;
+    }
+    plain = make_plain(b, v, 0, 0);
+    if (plain == NULL) {
+        return NULL;
+    }
+    out = botocore_value(b, node, plain);
+    Py_DECREF(plain);
+    return out;
+}
+
+static void
+push_frame(builder *b, const char *name, size_t len, long index)
+{
+    if (b->nframes < IOT_BUILD_MAX_FRAMES) {
+        b->frames[b->nframes].name = name;
+        b->frames[b->nframes].len = len;
+        b->frames[b->nframes].index = index;
+    }
+    b->nframes++;
+}
+
+/* A structure's members into `into` (a new dict when NULL). New
+ * reference (to `into` when given), or NULL with an exception. */
+static PyObject *
+build_struct_into(builder *b, const iot_plan_node *n, const iot_value *v, PyObject *into)
+{
+    const iot_plan_object *po = b->ctx->plan;
+    const iot_value *slots = b->page->tape + v->u.off;
+    PyObject *d, *val;
+    uint32_t i;
+
+    if (into != NULL) {
+        Py_INCREF(into);
+        d = into;
+    }
+    else {
+        d = _PyDict_NewPresized((Py_ssize_t)n->nchildren);
+        if (d == NULL) {
+            return NULL;
+        }
+    }
+    for (i = 0; i < n->nchildren; i++) {
+        uint32_t child = po->plan.children[n->first_child + i];
+        const iot_value *sv = &slots[i];
+        int rc;
+        if (sv->kind == IOT_V_ABSENT || sv->kind == IOT_V_NULL) {
+            continue;   /* botocore drops members that are None */
+        }
+        push_frame(b, po->nodes[child].wire, po->nodes[child].wire_len, -1);
+        val = build_node(b, child, sv);
+        if (val == NULL) {
+            Py_DECREF(d);
+            return NULL;
+        }
+        b->nframes--;
+        rc = PyDict_SetItem(d, po->keys[child], val);
+        Py_DECREF(val);
+        if (rc < 0) {
+            Py_DECREF(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+static PyObject *
+build_struct(builder *b, const iot_plan_node *n, const iot_value *v)
+{
+    return build_struct_into(b, n, v, NULL);
+}
+
+static PyObject *
+build_list(builder *b, const iot_plan_node *n, const iot_value *v)
+{
+    const iot_value *slots = b->page->tape + v->u.off;
+    uint32_t member = b->ctx->plan->plan.children[n->first_child], i;
+    PyObject *list = PyList_New((Py_ssize_t)v->len), *item;
+
+    if (list == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < v->len; i++) {
+        if (slots[i].kind == IOT_V_NULL) {
+            /* botocore treats every list as sparse */
+            Py_INCREF(Py_None);
+            item = Py_None;
+        }
+        else {
+            push_frame(b, NULL, 0, (long)i);
+            item = build_node(b, member, &slots[i]);
+            if (item == NULL) {
+                Py_DECREF(list);
+                return NULL;
+            }
+            b->nframes--;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, item);   /* steals item */
+    }
+    return list;
+}
+
+static PyObject *
+build_map(builder *b, const iot_plan_node *n, const iot_value *v)
+{
+    const iot_value *slots = b->page->tape + v->u.off;
+    uint32_t key_node = b->ctx->plan->plan.children[n->first_child];
+    uint32_t value_node = b->ctx->plan->plan.children[n->first_child + 1], i;
+    PyObject *d = PyDict_New(), *key = NULL, *val = NULL;
+
+    if (d == NULL) {
+        return NULL;
+    }
+    for (i = 0; i + 1 < v->len; i += 2) {
+        const iot_value *kv = &slots[i];
+        push_frame(b, iot_value_bytes(b->page, kv), kv->len, -1);
+        key = build_node(b, key_node, kv);
+        if (key == NULL) {
+            goto error;
+        }
+        val = build_node(b, value_node, &slots[i + 1]);
+        if (val == NULL) {
+            goto error;
+        }
+        b->nframes--;
+        /* a repeated key keeps its first place and takes the last value, as
+         * json.loads (and so botocore's loop over it) does */
+        if (PyDict_SetItem(d, key, val) < 0) {
+            goto error;
+        }
+        Py_CLEAR(key);
+        Py_CLEAR(val);
+    }
+    return d;
+error:
+    Py_XDECREF(key);
+    Py_XDECREF(val);
+    Py_DECREF(d);
+    return NULL;
+}
+
+/* One value where the plan has `node`, as botocore's RestJSONParser makes
+ * it. New reference, or NULL with an exception. */
+static PyObject *
+build_node(builder *b, uint32_t node, const iot_value *v)
+{
+    const iot_plan_object *po = b->ctx->plan;
+    const iot_plan_node *n = &po->nodes[node];
+
+    if (n->flags & IOT_NF_BOTOCORE) {
+        return botocore_node(b, node, v);
+    }
+    if (v->kind == IOT_V_NULL || v->kind == IOT_V_ABSENT) {
+        /* only a map's value gets here: _parse_shape(shape, None) */
+        if (n->type == IOT_T_STRUCTURE || n->type == IOT_T_STRING) {
+            Py_RETURN_NONE;
+        }
+        return botocore_node(b, node, v);
+    }
+    switch (n->type) {
+    case IOT_T_STRUCTURE:
+        return v->kind == IOT_V_STRUCT ? build_struct(b, n, v) : botocore_node(b, node, v);
+    case IOT_T_LIST:
+        return v->kind == IOT_V_LIST ? build_list(b, n, v) : botocore_node(b, node, v);
+    case IOT_T_MAP:
+        return v->kind == IOT_V_MAP ? build_map(b, n, v) : botocore_node(b, node, v);
+    case IOT_T_STRING:
+        if (v->kind == IOT_V_STRING && v->enum_id) {
+            PyObject *e = po->enum_objs[n->first_enum + v->enum_id - 1];
+            Py_INCREF(e);
+            return e;
+        }
+        return make_plain(b, v, 0, 0);   /* any type passes through */
+    case IOT_T_INTEGER:
+        if (v->kind == IOT_V_INT) {
+            return PyLong_FromLongLong(v->u.i);
+        }
+        if (v->kind == IOT_V_TRUE || v->kind == IOT_V_FALSE) {
+            return PyLong_FromLong(v->kind == IOT_V_TRUE);   /* int(True) */
+        }
+        return botocore_node(b, node, v);
+    case IOT_T_DOUBLE:
+        if (v->kind == IOT_V_DOUBLE) {
+            return PyFloat_FromDouble(v->u.d);
+        }
+        if (v->kind == IOT_V_INT) {
+            /* float(int): both round to nearest, ties to even */
+            return PyFloat_FromDouble((double)v->u.i);
+        }
+        return botocore_node(b, node, v);
+    case IOT_T_BOOLEAN:
+        return make_boolean(b, v);
+    case IOT_T_TIMESTAMP: {
+        /* epoch numbers in C; anything else (strings, far dates) through
+         * botocore's own _handle_timestamp */
+        PyObject *out = NULL;
+        int rc = IOT_TIME_FALLBACK;
+        if (b->ctx->tz->mode == IOT_TZ_RAW) {
+            return make_plain(b, v, 0, 0);
+        }
+        if (v->kind == IOT_V_INT) {
+            rc = iot_time_from_int(b->ctx->tz, v->u.i, &out);
+        }
+        else if (v->kind == IOT_V_DOUBLE) {
+            rc = iot_time_from_double(b->ctx->tz, v->u.d, &out);
+        }
+        if (rc != IOT_TIME_FALLBACK) {
+            return out;   /* NULL with an exception when rc < 0 */
+        }
+        return botocore_node(b, node, v);
+    }
+    default:
+        return botocore_node(b, node, v);
+    }
+}
+
+static PyObject *
+build_plan_page(builder *b, PyObject **token_out)
+{
+    const iot_page *page = b->page;
+    const iot_plan_object *po = b->ctx->plan;
+    PyObject *out = NULL, *body = NULL;
+
+    if (po == NULL || &po->plan != page->plan) {
+        PyErr_SetString(PyExc_SystemError, "iotpager: page parsed with another plan");
+        return NULL;
+    }
+    out = PyDict_New();
+    if (out == NULL || PyDict_SetItem(out, b->ctx->st->s_ResponseMetadata, b->metadata) < 0) {
+        goto error;
+    }
+    /* the members go straight into the page, after ResponseMetadata */
+    body = build_struct_into(b, &po->nodes[0], &page->root, out);
+    if (body == NULL) {
+        goto error;
+    }
+    if (po->plan.token_member >= 0) {
+        uint32_t tnode = po->plan.children[po->nodes[0].first_child + po->plan.token_member];
+        PyObject *tok = PyDict_GetItemWithError(body, po->keys[tnode]);   /* borrowed */
+        if (tok == NULL && PyErr_Occurred()) {
+            goto error;
+        }
+        Py_XINCREF(tok);
+        *token_out = tok;
+    }
+    Py_DECREF(body);
+    return out;
+error:
+    Py_XDECREF(body);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 PyObject *
 iot_build_job(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata, size_t index)
 {
-    builder b = {ctx, page, metadata};
+    builder b = {ctx, page, metadata, 0, {{NULL, 0, 0}}};
     return make_job(&b, &page->jobs[index], (long)index);
 }
 
@@ -387,11 +739,14 @@ PyObject *
 iot_build_page(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata,
                PyObject **token_out)
 {
-    builder b = {ctx, page, metadata};
+    builder b = {ctx, page, metadata, 0, {{NULL, 0, 0}}};
     PyObject *out = NULL, *jobs = NULL, *token = NULL;
     size_t i;
 
     *token_out = NULL;
+    if (page->plan != NULL) {
+        return build_plan_page(&b, token_out);
+    }
     out = PyDict_New();
     if (out == NULL || PyDict_SetItem(out, ctx->st->s_ResponseMetadata, metadata) < 0) {
         goto error;

@@ -598,6 +598,14 @@ int
 iot_http_start(iot_http *h, const char *url, const char *const *headers,
                size_t nheaders)
 {
+    return iot_http_start_request(h, "GET", url, headers, nheaders, NULL, 0);
+}
+
+int
+iot_http_start_request(iot_http *h, const char *method, const char *url,
+                       const char *const *headers, size_t nheaders, const char *body,
+                       size_t body_len)
+{
     struct curl_slist *list = NULL, *tmp;
     CURLMcode mc = CURLM_OUT_OF_MEMORY;
     size_t i;
@@ -627,6 +635,22 @@ iot_http_start(iot_http *h, const char *url, const char *const *headers,
     if (curl_easy_setopt(h->easy, CURLOPT_URL, url) != CURLE_OK
         || curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, list) != CURLE_OK) {
         goto error;
+    }
+    if (strcmp(method, "GET") == 0) {
+        if (curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST, (char *)NULL) != CURLE_OK) {
+            goto error;
+        }
+    }
+    else {
+        /* the body is copied into the handle (COPYPOSTFIELDS after its size) */
+        if (curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                             (curl_off_t)body_len) != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_COPYPOSTFIELDS, body ? body : "") != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST,
+                             strcmp(method, "POST") == 0 ? NULL : method) != CURLE_OK) {
+            goto error;
+        }
     }
     /* The handle now points at list: h owns it from here. */
     curl_slist_free_all(h->req_headers);

@@ -67,6 +67,13 @@ void iot_http_free(iot_http *h);
  * response, if any, is discarded. 0, or -1 (out of memory / curl error). */
 int iot_http_start(iot_http *h, const char *url, const char *const *headers, size_t nheaders);
 
+/* The same for any method: "GET" (body ignored), or another method with
+ * body[0..body_len) (copied; NULL with 0 for none). A header line "Name:"
+ * (nothing after the colon) drops a header curl would add itself. */
+int iot_http_start_request(iot_http *h, const char *method, const char *url,
+                           const char *const *headers, size_t nheaders, const char *body,
+                           size_t body_len);
+
 /* Advance the transfer, waiting at most timeout_ms for socket activity.
  * Returns IOT_HTTP_RUNNING, IOT_HTTP_DONE (a complete response of any
  * status) or IOT_HTTP_FAILED (see iot_http_error_kind). */

@@ -10,6 +10,7 @@
 
 #include "http.h"
 #include "json_shim.h"
+#include "plan.h"
 #include "timeconv.h"
 
 /* Interned strings, created once at module exec. X(c_name, "text") */
@@ -33,12 +34,14 @@
     X(invalid_response, "invalid_response")  \
     X(timestamp, "timestamp")                \
     X(success, "success")                    \
+    X(parse_shape, "parse_shape")            \
     X(lower, "lower")
 
 #define IOT_N_ENUMS 7   /* entries of iot_json_enum_values */
 
 typedef struct {
     PyTypeObject *PagerType;
+    PyTypeObject *PlanType;                 /* plan.c */
     PyTypeObject *JobsTextType;             /* jsonout.c */
 #define X(name, text) PyObject *s_##name;
     IOT_INTERNED_KEYS(X)
@@ -52,6 +55,26 @@ typedef struct {
  * caller (module constant PREFETCH_PAGES) */
 #define IOT_PREFETCH_PAGES 3
 
+/* plan.c ---------------------------------------------------------------- */
+
+/* A Plan: the C plan (plan.h) and, per node and per enum value, the Python
+ * objects pages are built from. Everything is owned by the Plan and fixed
+ * once it is made. */
+typedef struct {
+    PyObject_HEAD
+    iot_plan plan;            /* points into the arrays below */
+    size_t nnodes, nenums;
+    iot_plan_node *nodes;
+    uint32_t *children;
+    uint32_t *enum_lens;
+    const char **enum_ptrs;   /* per enum value: its bytes in pool */
+    char *pool;               /* wire names and enum values, NUL-terminated */
+    PyObject **keys;          /* per node: the member name (interned str), or NULL */
+    PyObject **enum_objs;     /* per enum value: the interned str */
+} iot_plan_object;
+
+extern PyType_Spec iot_plan_spec;
+
 /* builder.c ------------------------------------------------------------- */
 
 /* Everything the builder needs besides the parsed page. Borrowed pointers,
@@ -62,6 +85,9 @@ typedef struct {
     PyObject *controller;   /* its timestamp() parses what C does not */
     PyTypeObject *jobs_text; /* non-NULL: "jobs" is a JobsText of this type
                                 (the CLI's JSON text), not a list */
+    const iot_plan_object *plan; /* the page's plan, when it was parsed with one;
+                                    values botocore must judge go to
+                                    controller.parse_shape(node, value) */
 } iot_build_ctx;
 
 /* jsonout.c ------------------------------------------------------------ */

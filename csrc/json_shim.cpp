@@ -266,10 +266,42 @@ class Walker {
 
     int run();
 
+    int run_plan();
+
   private:
     iot_page *p;
     const char *base;
     size_t length;
+
+    /* plan mode (p->plan set): where we are, as a stack of member names
+     * and list indices, formatted only when something fails */
+    struct Frame {
+        const char *name;   /* a member or map key, or NULL for [index] */
+        size_t len;
+        long index;
+    };
+    enum { MAX_FRAMES = 48 };
+    Frame frames[MAX_FRAMES];
+    int nframes = 0;
+    const iot_plan_node *enum_node = nullptr;   /* whose enums a string matches */
+
+    void push_frame(const char *name, size_t len, long index)
+    {
+        if (nframes < MAX_FRAMES) {
+            frames[nframes] = Frame{name, len, index};
+        }
+        nframes++;
+    }
+    void pop_frame() { nframes--; }
+    void format_plan_path(char *out, size_t n) const;
+    uint8_t match_enum(std::string_view s) const;
+    int tape_alloc(size_t count, size_t *base_out);
+    int push(const iot_value &v);
+    int walk(uint32_t node, ondemand::value v, iot_value *out, int depth);
+    int walk_struct(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth);
+    int walk_list(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth);
+    int walk_map(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth);
+    int map_key(ondemand::field &f, iot_value *k, std::string_view *text);
 
     int fail(int code, const Where &w, const char *msg);
     int fail_simdjson(error_code e, const Where &w, const char *doing);
@@ -328,7 +360,12 @@ Walker::fail(int code, const Where &w, const char *msg)
     if (p->err == IOT_JSON_OK) {
         p->err = code;
         snprintf(p->errmsg, sizeof(p->errmsg), "%s", msg);
-        format_path(p->errpath, sizeof(p->errpath), w);
+        if (p->plan != NULL) {
+            format_plan_path(p->errpath, sizeof(p->errpath));
+        }
+        else {
+            format_path(p->errpath, sizeof(p->errpath), w);
+        }
     }
     return p->err;
 }
@@ -453,7 +490,8 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
                     out->u.off = (size_t)(c - base);
                     out->len = (uint32_t)len;
                     if (want_enum && len > 0) {
-                        out->enum_id = enum_id(std::string_view(c, len));
+                        out->enum_id = p->plan ? match_enum(std::string_view(c, len))
+                                               : enum_id(std::string_view(c, len));
                     }
                     return IOT_JSON_OK;
                 }
@@ -472,7 +510,7 @@ Walker::parse_value(ondemand::value v, iot_value *out, int want_enum, const Wher
         }
         out->ascii = is_ascii(s.data(), s.size());
         if (want_enum) {
-            out->enum_id = enum_id(s);
+            out->enum_id = p->plan ? match_enum(s) : enum_id(s);
         }
         return IOT_JSON_OK;
     }
@@ -932,6 +970,434 @@ Walker::run()
     return IOT_JSON_OK;
 }
 
+
+/* ---- plan mode: any operation's output, following a compiled plan ------- */
+
+void
+Walker::format_plan_path(char *out, size_t n) const
+{
+    size_t used;
+    int i, shown = nframes < MAX_FRAMES ? nframes : MAX_FRAMES;
+
+    snprintf(out, n, "$");
+    for (i = 0; i < shown; i++) {
+        used = strlen(out);
+        if (used + 1 >= n) {
+            break;
+        }
+        if (frames[i].name != NULL) {
+            int len = frames[i].len > 60 ? 60 : (int)frames[i].len;
+            snprintf(out + used, n - used, ".%.*s", len, frames[i].name);
+        }
+        else {
+            snprintf(out + used, n - used, "[%ld]", frames[i].index);
+        }
+    }
+    if (shown < nframes && strlen(out) + 5 < n) {
+        strcat(out, "...");
+    }
+}
+
+/* 1 + the index of s among the enum values of the string node being
+ * parsed (at most 255 of them are matched), or 0. */
+uint8_t
+Walker::match_enum(std::string_view s) const
+{
+    const iot_plan_node *n = enum_node;
+    uint32_t i, count;
+
+    if (n == nullptr) {
+        return 0;
+    }
+    count = n->nenums < 255 ? n->nenums : 255;
+    for (i = 0; i < count; i++) {
+        uint32_t k = n->first_enum + i;
+        if (p->plan->enum_lens[k] == s.size() &&
+            memcmp(p->plan->enums[k], s.data(), s.size()) == 0) {
+            return (uint8_t)(i + 1);
+        }
+    }
+    return 0;
+}
+
+/* count zeroed (ABSENT) slots at the end of the tape; *base_out is the
+ * index of the first. Indices, not pointers: the tape moves as it grows. */
+int
+Walker::tape_alloc(size_t count, size_t *base_out)
+{
+    if (p->ntape + count > p->tape_cap) {
+        size_t ncap = p->tape_cap ? p->tape_cap : 1024;
+        while (ncap < p->ntape + count) {
+            ncap *= 2;
+        }
+        void *np = realloc(p->tape, ncap * sizeof(iot_value));
+        if (np == NULL) {
+            return fail(IOT_JSON_E_NOMEM, Where{NULL, -1, NULL}, "out of memory");
+        }
+        p->tape = (iot_value *)np;
+        p->tape_cap = ncap;
+    }
+    if (count > 0) {
+        memset(p->tape + p->ntape, 0, count * sizeof(iot_value));
+    }
+    *base_out = p->ntape;
+    p->ntape += count;
+    return IOT_JSON_OK;
+}
+
+int
+Walker::push(const iot_value &v)
+{
+    if (p->nstack == p->stack_cap) {
+        size_t ncap = p->stack_cap ? p->stack_cap * 2 : 256;
+        void *np = realloc(p->stack, ncap * sizeof(iot_value));
+        if (np == NULL) {
+            return fail(IOT_JSON_E_NOMEM, Where{NULL, -1, NULL}, "out of memory");
+        }
+        p->stack = (iot_value *)np;
+        p->stack_cap = ncap;
+    }
+    p->stack[p->nstack++] = v;
+    return IOT_JSON_OK;
+}
+
+/* One value where the plan expects node: a container that matches becomes
+ * slots on the tape; anything else is kept as parse_value keeps it (a
+ * scalar, null, or RAW text), for the builder to pass through or to hand
+ * to botocore's parser, as botocore would treat it. */
+int
+Walker::walk(uint32_t node, ondemand::value v, iot_value *out, int depth)
+{
+    const iot_plan_node *n = &p->plan->nodes[node];
+    const Where nowhere{NULL, -1, NULL};
+    ondemand::json_type t;
+    error_code e;
+
+    if (depth > IOT_JSON_MAX_DEPTH) {
+        return fail_simdjson(DEPTH_ERROR, nowhere, "value");
+    }
+    if ((e = v.type().get(t))) {
+        return fail_simdjson(e, nowhere, "value");
+    }
+    if (!(n->flags & IOT_NF_BOTOCORE)) {
+        switch (n->type) {
+        case IOT_T_STRUCTURE:
+            if (t == ondemand::json_type::object) {
+                return walk_struct(n, v, out, depth);
+            }
+            break;
+        case IOT_T_MAP:
+            if (t == ondemand::json_type::object) {
+                return walk_map(n, v, out, depth);
+            }
+            break;
+        case IOT_T_LIST:
+            if (t == ondemand::json_type::array) {
+                return walk_list(n, v, out, depth);
+            }
+            break;
+        case IOT_T_STRING:
+            if (t == ondemand::json_type::string && n->nenums > 0) {
+                enum_node = n;
+                int rc = parse_value(v, out, 1, nowhere);
+                enum_node = nullptr;
+                return rc;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    /* a result key that is not a list is refused in run_plan, once the
+     * last of its repeats (the one json.loads keeps) is known */
+    return parse_value(v, out, 0, nowhere);
+}
+
+/* A member's index in a structure node, or -1; `guess` is tried first
+ * (members usually come in the model's order). */
+static long
+member_index(const iot_plan *plan, const iot_plan_node *n, std::string_view key, uint32_t guess)
+{
+    uint32_t i;
+    if (guess < n->nchildren) {
+        const iot_plan_node *c = iot_plan_child(plan, n, guess);
+        if (c->wire_len == key.size() && memcmp(c->wire, key.data(), key.size()) == 0) {
+            return (long)guess;
+        }
+    }
+    for (i = 0; i < n->nchildren; i++) {
+        const iot_plan_node *c = iot_plan_child(plan, n, i);
+        if (c->wire_len == key.size() && memcmp(c->wire, key.data(), key.size()) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+int
+Walker::walk_struct(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth)
+{
+    const Where nowhere{NULL, -1, NULL};
+    ondemand::object o;
+    error_code e;
+    size_t slots;
+    uint32_t guess = 0;
+
+    if ((e = v.get_object().get(o))) {
+        return fail_simdjson(e, nowhere, "object");
+    }
+    if (tape_alloc(n->nchildren, &slots)) {
+        return p->err;
+    }
+    for (auto field : o) {
+        ondemand::field f;
+        std::string_view key;
+        long idx = -1;
+        if ((e = std::move(field).get(f))) {
+            return fail_simdjson(e, nowhere, "object");
+        }
+        const char *start = f.key().raw();   /* before unescaped_key() consumes it */
+        if ((e = f.unescaped_key().get(key))) {
+            /* a key with a lone surrogate escape is valid JSON that simdjson
+             * declines; it names no member */
+            size_t i = 0;
+            while (start + i < base + length && start[i] != '"') {
+                i += start[i] == '\\' ? 2 : 1;
+            }
+            if (e != STRING_ERROR || start + i >= base + length ||
+                !is_json_string(std::string_view(start - 1, i + 2))) {
+                return fail_simdjson(e, nowhere, "object key");
+            }
+        }
+        else {
+            idx = member_index(p->plan, n, key, guess);
+        }
+        if (idx < 0) {
+            if (validate(f.value(), depth + 1, nowhere)) {
+                return p->err;
+            }
+            continue;
+        }
+        guess = (uint32_t)idx + 1;
+        uint32_t child = p->plan->children[n->first_child + (uint32_t)idx];
+        iot_value tmp;
+        memset(&tmp, 0, sizeof(tmp));
+        push_frame(p->plan->nodes[child].wire, p->plan->nodes[child].wire_len, -1);
+        if (walk(child, f.value(), &tmp, depth + 1)) {
+            return p->err;
+        }
+        pop_frame();
+        /* a repeated member: the last one wins, as with json.loads */
+        p->tape[slots + (size_t)idx] = tmp;
+    }
+    memset(out, 0, sizeof(*out));
+    out->kind = IOT_V_STRUCT;
+    out->u.off = slots;
+    out->len = n->nchildren;
+    return IOT_JSON_OK;
+}
+
+int
+Walker::walk_list(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth)
+{
+    const Where nowhere{NULL, -1, NULL};
+    ondemand::array a;
+    error_code e;
+    size_t mark = p->nstack, count, slots;
+    uint32_t member = p->plan->children[n->first_child];
+    long index = 0;
+
+    if ((e = v.get_array().get(a))) {
+        return fail_simdjson(e, nowhere, "list");
+    }
+    for (auto item : a) {
+        ondemand::value iv;
+        iot_value tmp;
+        memset(&tmp, 0, sizeof(tmp));
+        push_frame(NULL, 0, index);
+        if ((e = std::move(item).get(iv))) {
+            return fail_simdjson(e, nowhere, "list");
+        }
+        if (walk(member, iv, &tmp, depth + 1) || push(tmp)) {
+            return p->err;
+        }
+        pop_frame();
+        index++;
+    }
+    count = p->nstack - mark;
+    if (count > UINT32_MAX) {
+        return fail(IOT_JSON_E_NOMEM, nowhere, "list too long");
+    }
+    if (tape_alloc(count, &slots)) {
+        return p->err;
+    }
+    if (count) {
+        memcpy(p->tape + slots, p->stack + mark, count * sizeof(iot_value));
+    }
+    p->nstack = mark;
+    memset(out, 0, sizeof(*out));
+    out->kind = IOT_V_LIST;
+    out->u.off = slots;
+    out->len = (uint32_t)count;
+    return IOT_JSON_OK;
+}
+
+/* A map's key as a STRING value in the arena (or RAW text, for a key with
+ * a lone surrogate escape, which json.loads takes and simdjson declines). */
+int
+Walker::map_key(ondemand::field &f, iot_value *k, std::string_view *text)
+{
+    const Where nowhere{NULL, -1, NULL};
+    const char *start = f.key().raw();
+    std::string_view key;
+    error_code e;
+
+    memset(k, 0, sizeof(*k));
+    if ((e = f.unescaped_key().get(key))) {
+        size_t i = 0;
+        while (start + i < base + length && start[i] != '"') {
+            i += start[i] == '\\' ? 2 : 1;
+        }
+        if (start + i >= base + length) {
+            return fail_simdjson(e, nowhere, "object key");
+        }
+        std::string_view raw(start - 1, i + 2);
+        if (e != STRING_ERROR || !is_json_string(raw)) {
+            return fail_simdjson(e, nowhere, "object key");
+        }
+        *text = raw;
+        return store_raw(raw, k);
+    }
+    *text = key;
+    k->kind = IOT_V_STRING;
+    if (store_string(key, k)) {
+        return p->err;
+    }
+    k->ascii = is_ascii(key.data(), key.size());
+    return IOT_JSON_OK;
+}
+
+int
+Walker::walk_map(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth)
+{
+    const Where nowhere{NULL, -1, NULL};
+    ondemand::object o;
+    error_code e;
+    size_t mark = p->nstack, count, slots;
+    uint32_t value_node = p->plan->children[n->first_child + 1];
+
+    if ((e = v.get_object().get(o))) {
+        return fail_simdjson(e, nowhere, "object");
+    }
+    for (auto field : o) {
+        ondemand::field f;
+        iot_value k, val;
+        std::string_view text;
+        if ((e = std::move(field).get(f))) {
+            return fail_simdjson(e, nowhere, "object");
+        }
+        if (map_key(f, &k, &text) || push(k)) {
+            return p->err;
+        }
+        memset(&val, 0, sizeof(val));
+        push_frame(text.data(), text.size(), -1);
+        if (walk(value_node, f.value(), &val, depth + 1) || push(val)) {
+            return p->err;
+        }
+        pop_frame();
+    }
+    count = p->nstack - mark;
+    if (count > UINT32_MAX) {
+        return fail(IOT_JSON_E_NOMEM, nowhere, "map too large");
+    }
+    if (tape_alloc(count, &slots)) {
+        return p->err;
+    }
+    if (count) {
+        memcpy(p->tape + slots, p->stack + mark, count * sizeof(iot_value));
+    }
+    p->nstack = mark;
+    memset(out, 0, sizeof(*out));
+    out->kind = IOT_V_MAP;
+    out->u.off = slots;
+    out->len = (uint32_t)count;
+    return IOT_JSON_OK;
+}
+
+/* The top level, with a plan: the same rules as run() for what is not an
+ * object; an object is walked as the plan's output structure. */
+int
+Walker::run_plan()
+{
+    ondemand::parser &parser = *static_cast<ondemand::parser *>(p->parser);
+    ondemand::document doc;
+    ondemand::json_type t;
+    ondemand::value v;
+    error_code e;
+    Where top{NULL, -1, NULL};
+    const iot_plan *plan = p->plan;
+
+    if (length == 0) {
+        return fail(IOT_JSON_E_SYNTAX, top, "invalid JSON: empty body");
+    }
+    if ((e = parser.iterate(base, length, length + IOT_BUF_PADDING).get(doc)) ||
+        (e = doc.type().get(t))) {
+        return fail_simdjson(e, top, "document");
+    }
+    if (t != ondemand::json_type::object) {
+        return run();   /* says what is wrong, as without a plan */
+    }
+    if ((e = doc.get_value().get(v))) {
+        return fail_simdjson(e, top, "document");
+    }
+    if (walk_struct(&plan->nodes[0], v, &p->root, 1)) {
+        return p->err;
+    }
+    const char *loc;
+    if (doc.current_location().get(loc) != OUT_OF_BOUNDS) {
+        return fail(IOT_JSON_E_SYNTAX, top, "invalid JSON: content after the top-level object");
+    }
+    /* the result keys: a list or null, or the page is not a page */
+    for (uint32_t i = 0; i < plan->nodes[0].nchildren; i++) {
+        const iot_plan_node *c = iot_plan_child(plan, &plan->nodes[0], i);
+        const iot_value *r = &p->tape[p->root.u.off + i];
+        const char *got;
+        char msg[120];
+        if (!(c->flags & IOT_NF_RESULT) || r->kind == IOT_V_LIST || r->kind == IOT_V_NULL ||
+            r->kind == IOT_V_ABSENT) {
+            continue;
+        }
+        switch (r->kind) {
+        case IOT_V_STRING: got = "a string"; break;
+        case IOT_V_INT: case IOT_V_DOUBLE: got = "a number"; break;
+        case IOT_V_TRUE: case IOT_V_FALSE: got = "a boolean"; break;
+        case IOT_V_STRUCT: case IOT_V_MAP: got = "an object"; break;
+        case IOT_V_RAW: {
+            char first = *(iot_value_bytes(p, r));
+            got = first == '{' ? "an object" : first == '[' ? "a list" :
+                  first == '"' ? "a string" : "a number";
+            break;
+        }
+        default: got = "an unknown value"; break;
+        }
+        nframes = 0;
+        push_frame(c->wire, c->wire_len, -1);
+        snprintf(msg, sizeof(msg), "expected a list, got %s", got);
+        return fail(IOT_JSON_E_SHAPE, top, msg);
+    }
+    if (plan->result_member >= 0) {
+        const iot_value *r = &p->tape[p->root.u.off + (size_t)plan->result_member];
+        if (r->kind == IOT_V_LIST) {
+            p->has_jobs = 1;
+            p->njobs = r->len;
+        }
+    }
+    if (plan->token_member >= 0) {
+        p->next_token = p->tape[p->root.u.off + (size_t)plan->token_member];
+    }
+    return IOT_JSON_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -953,6 +1419,10 @@ iot_json_page_free(iot_page *p)
     free(p->jobs);
     p->jobs = NULL;
     p->njobs = p->jobs_cap = 0;
+    free(p->tape);
+    free(p->stack);
+    p->tape = p->stack = NULL;
+    p->ntape = p->tape_cap = p->nstack = p->stack_cap = 0;
     iot_buf_free(&p->arena);
 }
 
@@ -973,6 +1443,12 @@ iot_json_parse_page(iot_page *p, const char *data, size_t len)
         return p->err;
     }
     Walker w(p, data, len);
+    if (p->plan != NULL) {
+        p->ntape = 0;
+        p->nstack = 0;
+        memset(&p->root, 0, sizeof(p->root));
+        return w.run_plan();
+    }
     return w.run();
 }
 

@@ -7,7 +7,7 @@
  * arena. So a page may be parsed while the GIL is released, and read by the
  * builder afterwards.
  *
- * Schema: the ListJobs output, {"jobs": [JobSummary|null, ...], "nextToken": S}.
+ * Without a plan, the schema is the ListJobs output, {"jobs": [JobSummary|null, ...], "nextToken": S}.
  * JobSummary members are known by index (IOT_F_*), in the service model's
  * order, which is also the order of the keys in botocore's dicts.
  */
@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "plan.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,8 +49,16 @@ enum {
     IOT_V_DOUBLE,   /* d */
     IOT_V_TRUE,
     IOT_V_FALSE,
-    IOT_V_RAW       /* arena[off .. off+len): raw JSON text (object, array or a
+    IOT_V_RAW,      /* arena[off .. off+len): raw JSON text (object, array or a
                        number outside int64/double); the builder json.loads it */
+    /* with a plan only: a JSON object or array where the plan wants one.
+     * u.off is the index in page->tape of its first slot, len the count of
+     * slots: a structure has one per member (model order, ABSENT when the
+     * member is not there), a list one per item, a map two per entry (the
+     * key as a STRING, then the value). */
+    IOT_V_STRUCT,
+    IOT_V_LIST,
+    IOT_V_MAP
 };
 
 typedef struct {
@@ -107,6 +116,17 @@ typedef struct {
     char errmsg[200];      /* what went wrong, when err != OK */
     char errpath[96];      /* where: "$", "$.jobs[7].createdAt", ... */
     void *parser;          /* opaque: simdjson::ondemand::parser, reused */
+    /* With a plan (set plan before parsing; borrowed, must outlive every
+     * parse and build of the page): the whole output as a tree of values.
+     * jobs/njobs stay empty; njobs counts the items of the plan's primary
+     * result key, has_jobs says it was a list, next_token is the output
+     * token's value. */
+    const iot_plan *plan;
+    iot_value root;        /* the output structure (IOT_V_STRUCT) */
+    iot_value *tape;       /* every container's slots */
+    size_t ntape, tape_cap;
+    iot_value *stack;      /* scratch: list items and map entries in the making */
+    size_t nstack, stack_cap;
 } iot_page;
 
 /* The bytes of a STRING or RAW value (borrowed; valid while p and the

@@ -82,6 +82,10 @@ core_exec(PyObject *module)
     if (st->JobsTextType == NULL || PyModule_AddType(module, st->JobsTextType) < 0) {
         return -1;
     }
+    st->PlanType = (PyTypeObject *)PyType_FromModuleAndSpec(module, &iot_plan_spec, NULL);
+    if (st->PlanType == NULL || PyModule_AddType(module, st->PlanType) < 0) {
+        return -1;
+    }
     if (PyModule_AddStringConstant(module, "curl_version", curl_version()) < 0) {
         return -1;
     }
@@ -104,6 +108,7 @@ core_traverse(PyObject *module, visitproc visit, void *arg)
     }
     Py_VISIT(st->PagerType);
     Py_VISIT(st->JobsTextType);
+    Py_VISIT(st->PlanType);
     Py_VISIT(st->json_loads);
 #define X(name, text) Py_VISIT(st->s_##name);
     IOT_INTERNED_KEYS(X)
@@ -127,6 +132,7 @@ core_clear(PyObject *module)
     }
     Py_CLEAR(st->PagerType);
     Py_CLEAR(st->JobsTextType);
+    Py_CLEAR(st->PlanType);
     Py_CLEAR(st->json_loads);
 #define X(name, text) Py_CLEAR(st->s_##name);
     IOT_INTERNED_KEYS(X)
@@ -148,20 +154,23 @@ core_free(void *module)
 
 PyDoc_STRVAR(parse_page_doc,
 "parse_page($module, body, controller, tz_mode, tzinfo, /, status=200, headers=None,\n"
-"           jobs_text=False)\n--\n\n"
+"           jobs_text=False, plan=None)\n--\n\n"
 "Build the page dict for one response body, exactly as the iterator does,\n"
 "without any HTTP. For tests and fuzzing: the same bytes can be handed to\n"
-"botocore's parser. headers is a list of (name, value) str pairs. jobs_text\n"
-"(with tz_mode TZ_RAW): the jobs as a JobsText, as the CLI's Pager gives them.");
+"botocore's parser. headers is a list of (name, value) str pairs (latin-1). jobs_text\n"
+"(with tz_mode TZ_RAW): the jobs as a JobsText, as the CLI's Pager gives them.\n"
+"plan: a Plan (iotpager._model), for any operation's output; the controller's\n"
+"parse_shape(node, value) then builds what botocore must judge.");
 
 static PyObject *
 core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"body", "controller", "tz_mode", "tzinfo", "status", "headers",
-                             "jobs_text", NULL};
+                             "jobs_text", "plan", NULL};
     iot_state *st = get_state(module);
     Py_buffer body = {0};
-    PyObject *controller, *tzinfo, *headers_in = NULL, *seq = NULL;
+    PyObject *controller, *tzinfo, *headers_in = NULL, *seq = NULL, *plan = Py_None;
+    PyObject *held = NULL;   /* the latin-1 bytes of the headers */
     PyObject *headers = NULL, *metadata = NULL, *page = NULL, *token = NULL;
     iot_http_header *hdrs = NULL;
     iot_page pg;
@@ -173,9 +182,19 @@ core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
     Py_ssize_t i, nh = 0;
 
     iot_buf_init(&copy, 0);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*OiO|lOp:parse_page", kwlist, &body,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*OiO|lOpO:parse_page", kwlist, &body,
                                      &controller, &tz_mode, &tzinfo, &status, &headers_in,
-                                     &jobs_text)) {
+                                     &jobs_text, &plan)) {
+        return NULL;
+    }
+    if (plan != Py_None && !PyObject_TypeCheck(plan, st->PlanType)) {
+        PyErr_SetString(PyExc_TypeError, "parse_page: plan must be a Plan or None");
+        PyBuffer_Release(&body);
+        return NULL;
+    }
+    if (plan != Py_None && jobs_text) {
+        PyErr_SetString(PyExc_ValueError, "parse_page: jobs_text is for ListJobs without a plan");
+        PyBuffer_Release(&body);
         return NULL;
     }
     if (iot_tz_setup(&tz, tz_mode, tzinfo) < 0) {
@@ -187,6 +206,10 @@ core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
             goto done;
         }
         nh = PySequence_Fast_GET_SIZE(seq);
+        held = PyList_New(0);
+        if (held == NULL) {
+            goto done;
+        }
         hdrs = PyMem_Calloc((size_t)nh + 1, sizeof(*hdrs));
         if (hdrs == NULL) {
             PyErr_NoMemory();
@@ -199,10 +222,21 @@ core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
                 PyErr_SetString(PyExc_TypeError, "headers must be (str, str) pairs");
                 goto done;
             }
-            hdrs[i].name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 0), &kn);
-            hdrs[i].value = hdrs[i].name ? PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 1), &vn) : NULL;
-            if (hdrs[i].value == NULL) {
-                goto done;
+            /* the bytes on the wire: latin-1, as http.client reads them */
+            {
+                PyObject *kb = PyUnicode_AsLatin1String(PyTuple_GET_ITEM(pair, 0));
+                PyObject *vb = kb ? PyUnicode_AsLatin1String(PyTuple_GET_ITEM(pair, 1)) : NULL;
+                int rc = vb ? PyList_Append(held, kb) | PyList_Append(held, vb) : -1;
+                Py_XDECREF(kb);
+                Py_XDECREF(vb);
+                if (rc < 0) {
+                    goto done;
+                }
+                /* borrowed from `held`, which keeps them alive */
+                hdrs[i].name = PyBytes_AS_STRING(kb);
+                kn = PyBytes_GET_SIZE(kb);
+                hdrs[i].value = PyBytes_AS_STRING(vb);
+                vn = PyBytes_GET_SIZE(vb);
             }
             hdrs[i].name_len = (size_t)kn;
             hdrs[i].value_len = (size_t)vn;
@@ -223,6 +257,7 @@ core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
         goto done;
     }
     page_ready = 1;
+    pg.plan = plan == Py_None ? NULL : &((iot_plan_object *)plan)->plan;
     jerr = iot_json_parse_page(&pg, copy.data, copy.len);
     if (jerr == IOT_JSON_E_NOMEM) {
         PyErr_NoMemory();
@@ -236,6 +271,7 @@ core_parse_page(PyObject *module, PyObject *args, PyObject *kwds)
     ctx.tz = &tz;
     ctx.controller = controller;
     ctx.jobs_text = jobs_text ? st->JobsTextType : NULL;
+    ctx.plan = plan == Py_None ? NULL : (iot_plan_object *)plan;
     page = iot_build_page(&ctx, &pg, metadata, &token);
 done:
     if (page_ready) {
@@ -245,6 +281,7 @@ done:
     iot_tz_clear(&tz);
     PyMem_Free(hdrs);
     Py_XDECREF(seq);
+    Py_XDECREF(held);
     Py_XDECREF(headers);
     Py_XDECREF(metadata);
     Py_XDECREF(token);

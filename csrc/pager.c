@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +52,8 @@ typedef struct {
     iot_buf url;     /* endpoint + path + ?query, NUL-terminated */
     iot_buf query;   /* the canonical query */
     iot_buf auth;    /* "Authorization: ..." */
+    iot_buf body;    /* the JSON body with a token, when the token goes there */
+    iot_buf hdrs;    /* the extra header lines, "Name: value\0" each */
 } reqbufs;
 
 /* A page fetched and parsed by the worker. Owned by the worker; between
@@ -113,7 +116,19 @@ typedef struct {
     iot_sigv4_key_cache keycache;
     char *endpoint;            /* "scheme://host[:port]", no trailing slash */
     char *host;                /* the Host header value, as signed */
-    char *path;                /* canonical path, e.g. "/jobs" */
+    char *path;                /* the URL's path, e.g. "/jobs/j%201/things" */
+    char *canonical_path;      /* as signed (botocore's _normalize_url_path) */
+    char *method;              /* "GET" or "POST" */
+    char *token_param;         /* the input token's query name ("nextToken", "marker") */
+    int token_in_body;         /* the input token goes into the JSON body instead */
+    owned_str body;            /* the request body without a token (s NULL: none) */
+    owned_str body_prefix;     /* with a token: prefix + JSON string + suffix */
+    owned_str body_suffix;
+    owned_str *hnames;         /* extra headers to sign and send (Content-Type, */
+    owned_str *hvals;          /*   header parameters), UTF-8 */
+    size_t nheaders;
+    PyObject *plan;            /* strong: a Plan, or NULL for the ListJobs walker;
+                                  released only in dealloc, after the worker */
     char *region;
     char *service;
     owned_str *pkeys;          /* raw request parameters, UTF-8 */
@@ -144,6 +159,14 @@ typedef struct {
     reqbufs bufs;              /* the main thread's requests */
     PyObject *weakreflist;     /* weak references to this Pager (tests watch it go) */
 } Pager;
+
+/* The C plan of the Pager's Plan, or NULL (the ListJobs walker). self->plan
+ * is set in __init__ and never changes before dealloc: any thread may read it. */
+static const iot_plan *
+plan_of(const Pager *self)
+{
+    return self->plan != NULL ? &((const iot_plan_object *)self->plan)->plan : NULL;
+}
 
 static char *
 dup_str(const char *s, size_t n)
@@ -234,6 +257,8 @@ reqbufs_init(reqbufs *b)
     iot_buf_init(&b->url, 0);
     iot_buf_init(&b->query, 0);
     iot_buf_init(&b->auth, 0);
+    iot_buf_init(&b->body, 0);
+    iot_buf_init(&b->hdrs, 0);
 }
 
 static void
@@ -242,6 +267,8 @@ reqbufs_free(reqbufs *b)
     iot_buf_free(&b->url);
     iot_buf_free(&b->query);
     iot_buf_free(&b->auth);
+    iot_buf_free(&b->body);
+    iot_buf_free(&b->hdrs);
 }
 
 /* ---- the request: pure C, so that the worker can sign too --------------- */
@@ -272,9 +299,10 @@ build_query(const Pager *self, reqbufs *b, const owned_str *token)
     }
     /* botocore's _inject_token_into_kwargs leaves out a token that is the
      * string 'None' */
-    if (token->s != NULL && !(token->n == 4 && memcmp(token->s, "None", 4) == 0)) {
-        params[n].key = "nextToken";
-        params[n].key_len = 9;
+    if (token->s != NULL && !self->token_in_body &&
+        !(token->n == 4 && memcmp(token->s, "None", 4) == 0)) {
+        params[n].key = self->token_param;
+        params[n].key_len = strlen(self->token_param);
         params[n].value = token->s;
         params[n].value_len = token->n;
         n++;
@@ -287,21 +315,108 @@ build_query(const Pager *self, reqbufs *b, const owned_str *token)
     return rc == IOT_BUF_OK ? SIGN_OK : SIGN_NOMEM;
 }
 
+/* s[0..n) (UTF-8) as json.dumps writes a str with ensure_ascii=True:
+ * quoted, '"' and '\\' escaped, \n \r \t \b \f by name, anything else
+ * outside ' '..'~' as \uXXXX (lower-case hex; UTF-16 surrogate pairs past
+ * the BMP). 0, or -1 (out of memory or not UTF-8). */
+static int
+json_ascii_string(iot_buf *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    char esc[13];
+
+    if (iot_buf_append_char(out, '"')) {
+        return -1;
+    }
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t cp;
+        size_t len;
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            size_t k = i;
+            while (k < n && (unsigned char)s[k] >= 0x20 && (unsigned char)s[k] < 0x7f &&
+                   s[k] != '"' && s[k] != '\\') {
+                k++;
+            }
+            if (iot_buf_append(out, s + i, k - i)) {
+                return -1;
+            }
+            i = k;
+            continue;
+        }
+        if (c < 0x80) {
+            cp = c;
+            len = 1;
+        }
+        else if ((c & 0xe0) == 0xc0 && i + 1 < n) {
+            cp = ((uint32_t)(c & 0x1f) << 6) | ((unsigned char)s[i + 1] & 0x3f);
+            len = 2;
+        }
+        else if ((c & 0xf0) == 0xe0 && i + 2 < n) {
+            cp = ((uint32_t)(c & 0x0f) << 12) | ((uint32_t)((unsigned char)s[i + 1] & 0x3f) << 6) |
+                 ((unsigned char)s[i + 2] & 0x3f);
+            len = 3;
+        }
+        else if ((c & 0xf8) == 0xf0 && i + 3 < n) {
+            cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)((unsigned char)s[i + 1] & 0x3f) << 12) |
+                 ((uint32_t)((unsigned char)s[i + 2] & 0x3f) << 6) | ((unsigned char)s[i + 3] & 0x3f);
+            len = 4;
+        }
+        else {
+            return -1;   /* copy_utf8 made it from a str: cannot happen */
+        }
+        i += len;
+        switch (cp) {
+        case '"': strcpy(esc, "\\\""); break;
+        case '\\': strcpy(esc, "\\\\"); break;
+        case '\n': strcpy(esc, "\\n"); break;
+        case '\r': strcpy(esc, "\\r"); break;
+        case '\t': strcpy(esc, "\\t"); break;
+        case '\b': strcpy(esc, "\\b"); break;
+        case '\f': strcpy(esc, "\\f"); break;
+        default:
+            if (cp >= 0x10000) {
+                uint32_t v = cp - 0x10000, hi = 0xd800 | (v >> 10), lo = 0xdc00 | (v & 0x3ff);
+                esc[0] = '\\'; esc[1] = 'u';
+                esc[2] = hex[(hi >> 12) & 15]; esc[3] = hex[(hi >> 8) & 15];
+                esc[4] = hex[(hi >> 4) & 15]; esc[5] = hex[hi & 15];
+                esc[6] = '\\'; esc[7] = 'u';
+                esc[8] = hex[(lo >> 12) & 15]; esc[9] = hex[(lo >> 8) & 15];
+                esc[10] = hex[(lo >> 4) & 15]; esc[11] = hex[lo & 15];
+                esc[12] = '\0';
+            }
+            else {
+                esc[0] = '\\'; esc[1] = 'u';
+                esc[2] = hex[(cp >> 12) & 15]; esc[3] = hex[(cp >> 8) & 15];
+                esc[4] = hex[(cp >> 4) & 15]; esc[5] = hex[cp & 15];
+                esc[6] = '\0';
+            }
+        }
+        if (iot_buf_append_str(out, esc)) {
+            return -1;
+        }
+    }
+    return iot_buf_append_char(out, '"') ? -1 : 0;
+}
+
 /* Sign the request for `token` with the given credentials into b and start
  * it on `http`. No Python (malloc only): the worker calls it without the
- * GIL. self's endpoint, host, path, region, service and parameters are
- * only read (they do not change after __init__). SIGN_*. */
+ * GIL. self's endpoint, host, path, method, body, headers, region, service
+ * and parameters are only read (they do not change after __init__). SIGN_*. */
 static int
 sign_and_start(const Pager *self, iot_http *http, reqbufs *b, iot_sigv4_key_cache *cache,
                const owned_str *token, const char *ak, const char *sk, const char *tok)
 {
     char amz_date[20], hdr_date[40];
     char *hdr_host = NULL, *hdr_token = NULL;
-    const char *lines[6];
-    size_t nlines = 0;
-    iot_sigv4_header sh[3];
+    const char *stack_lines[8], **lines = stack_lines;
+    size_t nlines = 0, i, nsh;
+    iot_sigv4_header stack_sh[4], *sh = stack_sh;
     iot_sigv4_request req;
     char payload_hash[65];
+    const char *body = NULL;
+    size_t body_len = 0;
     struct tm tm;
     time_t now;
     int rc, src;
@@ -310,26 +425,57 @@ sign_and_start(const Pager *self, iot_http *http, reqbufs *b, iot_sigv4_key_cach
     if (rc != SIGN_OK) {
         return rc;
     }
+    /* the body: as it is, or with the token spliced in */
+    if (self->token_in_body && token->s != NULL &&
+        !(token->n == 4 && memcmp(token->s, "None", 4) == 0)) {
+        iot_buf_reset(&b->body);
+        if (iot_buf_append(&b->body, self->body_prefix.s, self->body_prefix.n) ||
+            json_ascii_string(&b->body, token->s, token->n) < 0 ||
+            iot_buf_append(&b->body, self->body_suffix.s, self->body_suffix.n)) {
+            return SIGN_NOMEM;
+        }
+        body = b->body.data;
+        body_len = b->body.len;
+    }
+    else if (self->body.s != NULL) {
+        body = self->body.s;
+        body_len = self->body.n;
+    }
     now = time(NULL);
     if (gmtime_r(&now, &tm) == NULL ||
         strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm) == 0) {
         return SIGN_CLOCK;
     }
-    if (iot_sigv4_sha256_hex("", 0, payload_hash) < 0) {
+    if (iot_sigv4_sha256_hex(body ? body : "", body_len, payload_hash) < 0) {
         return SIGN_FAILED;
     }
-    sh[0].name = "host";
-    sh[0].value = self->host;
-    sh[1].name = "x-amz-date";
-    sh[1].value = amz_date;
-    sh[2].name = "x-amz-security-token";
-    sh[2].value = tok;
+    rc = SIGN_NOMEM;
+    if (self->nheaders > 0) {
+        sh = malloc((self->nheaders + 3) * sizeof(*sh));
+        lines = malloc((self->nheaders + 7) * sizeof(*lines));
+        if (sh == NULL || lines == NULL) {
+            goto done;
+        }
+    }
+    nsh = 0;
+    sh[nsh].name = "host";
+    sh[nsh++].value = self->host;
+    sh[nsh].name = "x-amz-date";
+    sh[nsh++].value = amz_date;
+    if (tok != NULL) {
+        sh[nsh].name = "x-amz-security-token";
+        sh[nsh++].value = tok;
+    }
+    for (i = 0; i < self->nheaders; i++) {
+        sh[nsh].name = self->hnames[i].s;
+        sh[nsh++].value = self->hvals[i].s;
+    }
     memset(&req, 0, sizeof(req));
-    req.method = "GET";
-    req.canonical_uri = self->path;
+    req.method = self->method;
+    req.canonical_uri = self->canonical_path;
     req.canonical_query = b->query.data ? b->query.data : "";
     req.headers = sh;
-    req.nheaders = tok ? 3 : 2;
+    req.nheaders = nsh;
     req.payload_hash = payload_hash;
     req.access_key = ak;
     req.secret_key = sk;
@@ -338,11 +484,12 @@ sign_and_start(const Pager *self, iot_http *http, reqbufs *b, iot_sigv4_key_cach
     req.amz_date = amz_date;
     iot_buf_reset(&b->auth);
     if (iot_buf_append_str(&b->auth, "Authorization: ") != IOT_BUF_OK) {
-        return SIGN_NOMEM;
+        goto done;
     }
     src = iot_sigv4_sign(&b->auth, &req, cache);
     if (src != 0) {
-        return src == IOT_BUF_ENOMEM ? SIGN_NOMEM : SIGN_FAILED;
+        rc = src == IOT_BUF_ENOMEM ? SIGN_NOMEM : SIGN_FAILED;
+        goto done;
     }
     /* the URL: endpoint + path + ?query */
     iot_buf_reset(&b->url);
@@ -350,9 +497,18 @@ sign_and_start(const Pager *self, iot_http *http, reqbufs *b, iot_sigv4_key_cach
         iot_buf_append_str(&b->url, self->path) ||
         (b->query.len && (iot_buf_append_char(&b->url, '?') ||
                           iot_buf_append(&b->url, b->query.data, b->query.len)))) {
-        return SIGN_NOMEM;
+        goto done;
     }
-    rc = SIGN_NOMEM;
+    /* the extra header lines, then pointers into them (the buffer no longer moves) */
+    iot_buf_reset(&b->hdrs);
+    for (i = 0; i < self->nheaders; i++) {
+        if (iot_buf_append(&b->hdrs, self->hnames[i].s, self->hnames[i].n) ||
+            iot_buf_append(&b->hdrs, ": ", 2) ||
+            iot_buf_append(&b->hdrs, self->hvals[i].s, self->hvals[i].n) ||
+            iot_buf_append_char(&b->hdrs, '\0')) {
+            goto done;
+        }
+    }
     hdr_host = malloc(strlen(self->host) + 8);
     if (hdr_host == NULL) {
         goto done;
@@ -369,13 +525,37 @@ sign_and_start(const Pager *self, iot_http *http, reqbufs *b, iot_sigv4_key_cach
         sprintf(hdr_token, "X-Amz-Security-Token: %s", tok);
         lines[nlines++] = hdr_token;
     }
+    {
+        const char *at = b->hdrs.data;
+        for (i = 0; i < self->nheaders; i++) {
+            lines[nlines++] = at;
+            at += strlen(at) + 1;
+        }
+    }
     lines[nlines++] = b->auth.data;
     lines[nlines++] = "Accept:";   /* botocore sends none; drop curl's default */
-    if (iot_http_start(http, b->url.data, lines, nlines) < 0) {
+    if (strcmp(self->method, "GET") != 0) {
+        int has_ct = 0;
+        for (i = 0; i < self->nheaders; i++) {
+            has_ct |= strcasecmp(self->hnames[i].s, "content-type") == 0;
+        }
+        lines[nlines++] = "Expect:";   /* nor Expect: 100-continue */
+        if (!has_ct) {
+            lines[nlines++] = "Content-Type:";   /* nor curl's form type */
+        }
+    }
+    if (iot_http_start_request(http, self->method, b->url.data, lines, nlines, body,
+                               body_len) < 0) {
         goto done;
     }
     rc = SIGN_OK;
 done:
+    if (sh != stack_sh) {
+        free(sh);
+    }
+    if (lines != stack_lines) {
+        free(lines);
+    }
     free(hdr_host);
     free(hdr_token);
     return rc;
@@ -598,6 +778,7 @@ slot_fill(Pager *self, slot *s, long long max_items)
         s->jerr = IOT_JSON_E_NOMEM;
     }
     else {
+        s->page.plan = plan_of(self);
         s->jerr = iot_json_parse_page(&s->page, body->data, body->len);
     }
     if (!slot_decide(w, s)) {
@@ -1383,6 +1564,7 @@ pager_next(Pager *self)
     ctx.tz = &self->tz;
     ctx.controller = self->controller;
     ctx.jobs_text = self->jobs_text ? st->JobsTextType : NULL;
+    ctx.plan = (const iot_plan_object *)self->plan;
     page = iot_build_page(&ctx, pg, metadata, &token);
     if (page == NULL) {
         goto error;
@@ -1455,48 +1637,58 @@ error:
 /* ---- construction and teardown ----------------------------------------- */
 
 static void
-free_params(Pager *self)
+free_pairs(owned_str **keys, owned_str **vals, size_t *n)
 {
     size_t i;
-    for (i = 0; i < self->nparams; i++) {
-        free(self->pkeys[i].s);
-        free(self->pvals[i].s);
+    for (i = 0; i < *n; i++) {
+        free((*keys)[i].s);
+        free((*vals)[i].s);
     }
-    free(self->pkeys);
-    free(self->pvals);
-    self->pkeys = self->pvals = NULL;
-    self->nparams = 0;
+    free(*keys);
+    free(*vals);
+    *keys = *vals = NULL;
+    *n = 0;
 }
 
+static void
+free_params(Pager *self)
+{
+    free_pairs(&self->pkeys, &self->pvals, &self->nparams);
+    free_pairs(&self->hnames, &self->hvals, &self->nheaders);
+}
+
+/* A sequence of (str, str) pairs as owned UTF-8 copies in *keys and *vals
+ * (*n of them). 0, or -1 with an exception set (what is made so far is
+ * freed by free_pairs). */
 static int
-set_params(Pager *self, PyObject *params)
+set_pairs(PyObject *pairs, const char *what, owned_str **keys, owned_str **vals, size_t *n)
 {
     PyObject *seq = NULL;
-    Py_ssize_t i, n;
+    Py_ssize_t i, count;
     int rc = -1;
 
-    seq = PySequence_Fast(params, "iotpager: params must be a sequence of (str, str) pairs");
+    seq = PySequence_Fast(pairs, "iotpager: params and headers must be sequences of (str, str)");
     if (seq == NULL) {
         return -1;
     }
-    n = PySequence_Fast_GET_SIZE(seq);
-    self->pkeys = calloc((size_t)n + 1, sizeof(owned_str));
-    self->pvals = calloc((size_t)n + 1, sizeof(owned_str));
-    if (self->pkeys == NULL || self->pvals == NULL) {
+    count = PySequence_Fast_GET_SIZE(seq);
+    *keys = calloc((size_t)count + 1, sizeof(owned_str));
+    *vals = calloc((size_t)count + 1, sizeof(owned_str));
+    if (*keys == NULL || *vals == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < count; i++) {
         PyObject *pair = PySequence_Fast_GET_ITEM(seq, i);
         if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-            PyErr_SetString(PyExc_TypeError, "iotpager: params must be (str, str) pairs");
+            PyErr_Format(PyExc_TypeError, "iotpager: %s must be (str, str) pairs", what);
             goto done;
         }
-        if (copy_utf8(PyTuple_GET_ITEM(pair, 0), "a parameter name", &self->pkeys[i]) < 0) {
+        if (copy_utf8(PyTuple_GET_ITEM(pair, 0), "a name", &(*keys)[i]) < 0) {
             goto done;
         }
-        self->nparams++;   /* so free_params frees the key even if the value fails */
-        if (copy_utf8(PyTuple_GET_ITEM(pair, 1), "a parameter value", &self->pvals[i]) < 0) {
+        (*n)++;   /* so free_pairs frees the key even if the value fails */
+        if (copy_utf8(PyTuple_GET_ITEM(pair, 1), "a value", &(*vals)[i]) < 0) {
             goto done;
         }
     }
@@ -1504,6 +1696,35 @@ set_params(Pager *self, PyObject *params)
 done:
     Py_DECREF(seq);
     return rc;
+}
+
+static int
+set_params(Pager *self, PyObject *params)
+{
+    return set_pairs(params, "params", &self->pkeys, &self->pvals, &self->nparams);
+}
+
+/* bytes (or None) as an owned copy (s NULL for None). 0, or -1. */
+static int
+copy_bytes(PyObject *obj, const char *what, owned_str *out)
+{
+    char *data;
+    Py_ssize_t n;
+
+    if (obj == Py_None) {
+        return 0;
+    }
+    if (PyBytes_AsStringAndSize(obj, &data, &n) < 0) {
+        PyErr_Format(PyExc_TypeError, "iotpager: %s must be bytes or None", what);
+        return -1;
+    }
+    out->s = dup_str(data, (size_t)n);
+    out->n = (size_t)n;
+    if (out->s == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
 }
 
 static char *
@@ -1524,8 +1745,13 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
         "tz_mode", "tzinfo", "service", "path", "connect_timeout", "read_timeout",
         "verify", "ca_bundle", "proxy", "user_agent", "max_body", "prefetch",
         "max_items", "skip", "success_hook", "log_requests", "jobs_text", "join_folds",
-        NULL};
+        "plan", "canonical_path", "method", "token_param", "token_in_body", "body",
+        "body_prefix", "body_suffix", "headers", NULL};
     PyObject *controller, *params, *next_token, *tzinfo;
+    PyObject *plan = Py_None, *body = Py_None, *body_prefix = Py_None, *body_suffix = Py_None;
+    PyObject *headers = NULL;
+    const char *canonical_path = NULL, *method = "GET", *token_param = "nextToken";
+    int token_in_body = 0;
     const char *endpoint, *host, *region, *service = "iot", *path = "/jobs";
     const char *ca_bundle = NULL, *proxy = NULL, *user_agent = NULL;
     double connect_timeout = 60.0, read_timeout = 60.0;
@@ -1540,13 +1766,32 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_RuntimeError, "iotpager: Pager.__init__ called twice");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLpppp:Pager", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OsssOOiO|ssddpzzznpLLppppOzsspOOOO:Pager", kwlist,
                                      &controller, &endpoint, &host, &region, &params,
                                      &next_token, &tz_mode, &tzinfo, &service, &path,
                                      &connect_timeout, &read_timeout, &verify,
                                      &ca_bundle, &proxy, &user_agent, &max_body,
                                      &prefetch, &max_items, &skip, &success_hook,
-                                     &log_requests, &jobs_text, &join_folds)) {
+                                     &log_requests, &jobs_text, &join_folds, &plan,
+                                     &canonical_path, &method, &token_param, &token_in_body,
+                                     &body, &body_prefix, &body_suffix, &headers)) {
+        return -1;
+    }
+    if (plan != Py_None &&
+        !PyObject_TypeCheck(plan, iot_state_from_type(Py_TYPE(self))->PlanType)) {
+        PyErr_SetString(PyExc_TypeError, "iotpager: plan must be a Plan or None");
+        return -1;
+    }
+    if (plan != Py_None && jobs_text) {
+        PyErr_SetString(PyExc_ValueError, "iotpager: jobs_text is for ListJobs without a plan");
+        return -1;
+    }
+    if (token_in_body && (body_prefix == Py_None || body_suffix == Py_None)) {
+        PyErr_SetString(PyExc_ValueError, "iotpager: token_in_body needs body_prefix and body_suffix");
+        return -1;
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0) {
+        PyErr_Format(PyExc_ValueError, "iotpager: method must be GET or POST, not %s", method);
         return -1;
     }
     if (jobs_text && tz_mode != IOT_TZ_RAW) {
@@ -1576,21 +1821,40 @@ pager_init(Pager *self, PyObject *args, PyObject *kwds)
     if (set_params(self, params) < 0) {
         return -1;
     }
+    if (headers != NULL && headers != Py_None &&
+        set_pairs(headers, "headers", &self->hnames, &self->hvals, &self->nheaders) < 0) {
+        return -1;
+    }
+    if (copy_bytes(body, "body", &self->body) < 0 ||
+        copy_bytes(body_prefix, "body_prefix", &self->body_prefix) < 0 ||
+        copy_bytes(body_suffix, "body_suffix", &self->body_suffix) < 0) {
+        return -1;
+    }
+    self->token_in_body = token_in_body;
+    if (plan != Py_None) {
+        Py_INCREF(plan);
+        self->plan = plan;
+    }
     if (next_token != Py_None && copy_utf8(next_token, "next_token", &self->token) < 0) {
         return -1;
     }
     self->endpoint = copy_cstr(endpoint);
     self->host = copy_cstr(host);
     self->path = copy_cstr(path);
+    self->canonical_path = copy_cstr(canonical_path ? canonical_path : path);
+    self->method = copy_cstr(method);
+    self->token_param = copy_cstr(token_param);
     self->region = copy_cstr(region);
     self->service = copy_cstr(service);
-    if (!self->endpoint || !self->host || !self->path || !self->region || !self->service) {
+    if (!self->endpoint || !self->host || !self->path || !self->region || !self->service ||
+        !self->canonical_path || !self->method || !self->token_param) {
         return -1;
     }
     if (iot_json_page_init(&self->page) < 0) {
         PyErr_NoMemory();
         return -1;
     }
+    self->page.plan = plan_of(self);
     memset(&cfg, 0, sizeof(cfg));
     cfg.connect_timeout_ms = (long)(connect_timeout * 1000.0);
     cfg.read_timeout_ms = (long)(read_timeout * 1000.0);
@@ -1676,6 +1940,14 @@ pager_dealloc(Pager *self)
     free(self->endpoint);
     free(self->host);
     free(self->path);
+    free(self->canonical_path);
+    free(self->method);
+    free(self->token_param);
+    free_owned(&self->body);
+    free_owned(&self->body_prefix);
+    free_owned(&self->body_suffix);
+    Py_XDECREF(self->plan);   /* after release_c: the worker read it */
+    self->plan = NULL;
     free(self->region);
     free(self->service);
     iot_buf_free(&self->page_body);

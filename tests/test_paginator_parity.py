@@ -885,11 +885,18 @@ def test_accelerate_returns_the_same_client(srv):
     assert isinstance(p, iotpager.Paginator)
     assert isinstance(p, botocore.paginate.Paginator)
     assert type(p.paginate()) is iotpager.PageIterator
-    # other operations and can_paginate stay boto3's
+    # every paginated operation is iotpager's; can_paginate stays boto3's
     other = client.get_paginator("list_things")
-    assert not isinstance(other, iotpager.Paginator)
-    assert type(other).__module__.startswith("botocore.")
-    assert type(other).__name__ == type(plain.get_paginator("list_things")).__name__
+    assert isinstance(other, iotpager.Paginator)
+    assert other._op.name == "ListThings"
+    for name in plain.meta.service_model.operation_names:
+        method = botocore.xform_name(name)
+        if plain.can_paginate(method):
+            assert isinstance(client.get_paginator(method), iotpager.Paginator), name
+            assert getattr(client, method).__name__ == method
+            assert method in client.__dict__, name
+        else:
+            assert method not in client.__dict__, name
     assert "can_paginate" not in client.__dict__
     assert type(client).can_paginate is orig_can_paginate
     for op in ("list_jobs", "ListJobs", "list_things", "describe_job", "no_such_op"):

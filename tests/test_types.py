@@ -30,11 +30,14 @@ def test_mypy_rejects_wrong_field_use(tmp_path):
         "    for page in iotpager.get_paginator(client, 'list_jobs').paginate(status='RUNNING'):\n"
         "        for job in page['jobs']:\n"
         "            return job['createdAt'] + 1\n"
-        "    iotpager.get_paginator(client, 'list_things')\n"
+        "    for tpage in iotpager.get_paginator(client, 'list_things').paginate(thingName=1):\n"
+        "        return tpage['things'] + 1\n"
+        "    iotpager.get_paginator(client, 3)\n"
         "    return 0\n")
     proc = run_mypy(bad)
     out = proc.stdout
     assert proc.returncode == 1, out
     assert "RUNNING" in out                                   # not a JobStatus
     assert 'Unsupported operand types for + ("datetime" and "int")' in out
-    assert "No overload variant of \"get_paginator\" matches" in out   # list_things
+    # any other operation: a plain-dict page (Any), so only the name's type is checked
+    assert "No overload variant of \"get_paginator\" matches" in out   # 3 is not a name

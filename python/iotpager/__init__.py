@@ -15,6 +15,8 @@ itself imports neither botocore nor the C core: the CLI starts fast.
 
 __version__ = "0.1.0"
 __all__ = [
+    "AnyPageIterator",
+    "AnyPaginator",
     "Client",
     "accelerate",
     "InvalidResponseError",
@@ -29,6 +31,8 @@ _WHERE = {
     "get_paginator": "._api",
     "PageIterator": "._paginator",
     "Paginator": "._paginator",
+    "AnyPageIterator": "._paginator",
+    "AnyPaginator": "._paginator",
     "InvalidResponseError": ".exceptions",
     "DEFAULT_MAX_BODY": "._paginator",
 }

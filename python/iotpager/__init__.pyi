@@ -3,7 +3,8 @@
 import datetime
 from typing import Any, Dict, Iterator, List, Literal, Optional, TypedDict, TypeVar, overload
 
-from ._paginator import PageIterator as PageIterator, Paginator as Paginator
+from ._paginator import (AnyPageIterator as AnyPageIterator, AnyPaginator as AnyPaginator,
+                         PageIterator as PageIterator, Paginator as Paginator)
 
 __version__: str
 __all__: List[str]
@@ -56,8 +57,9 @@ class InvalidResponseError(Exception):
     path: str
     status: Optional[int]
     request_id: Optional[str]
+    operation: str
     def __init__(self, reason: str, path: str, status: Optional[int] = ...,
-                 request_id: Optional[str] = ...) -> None: ...
+                 request_id: Optional[str] = ..., operation: str = ...) -> None: ...
 
 _C = TypeVar("_C")
 
@@ -67,6 +69,9 @@ def get_paginator(client: Any, operation_name: Literal["list_jobs"] = ..., *, tz
 @overload
 def get_paginator(client: Any, operation_name: Literal["ListJobs"], *, tz: Tz = ...,
                   max_body: int = ..., prefetch: bool = ..., progress: bool = ...) -> Paginator: ...
+@overload
+def get_paginator(client: Any, operation_name: str, *, tz: Tz = ...,
+                  max_body: int = ..., prefetch: bool = ..., progress: bool = ...) -> AnyPaginator: ...
 
 def accelerate(client: _C, *, tz: Tz = ..., max_body: int = ..., prefetch: bool = ...,
                progress: bool = ...) -> _C: ...
@@ -83,9 +88,12 @@ class Client:
     def exceptions(self) -> Any: ...
     def can_paginate(self, operation_name: str) -> bool: ...
     @overload
-    def get_paginator(self, operation_name: Literal["list_jobs"]) -> Paginator: ...
+    def get_paginator(self, operation_name: Literal["list_jobs"]) -> Paginator: ...  # type: ignore[overload-overlap]
     @overload
-    def get_paginator(self, operation_name: Literal["ListJobs"]) -> Paginator: ...
+    def get_paginator(self, operation_name: Literal["ListJobs"]) -> Paginator: ...  # type: ignore[overload-overlap]
+    @overload
+    def get_paginator(self, operation_name: str) -> AnyPaginator: ...
+    def __getattr__(self, name: str) -> Any: ...   # list_things(...) and the other single calls
     def list_jobs(self, *, status: JobStatus = ..., targetSelection: TargetSelection = ...,
                   maxResults: int = ..., nextToken: str = ..., thingGroupName: str = ...,
                   thingGroupId: str = ..., namespaceId: str = ...) -> ListJobsPage: ...

@@ -16,19 +16,28 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from . import _core
+import botocore
+
+from . import _core, _model
 from ._paginator import DEFAULT_MAX_BODY, OPERATION, PageIterator, Paginator
 from .exceptions import InvalidResponseError
 
 
-_PAGINATED = ("list_jobs", "ListJobs")
+def _check_client(client: Any, what: str = "iotpager.get_paginator") -> None:
+    model = getattr(getattr(client, "meta", None), "service_model", None)
+    if model is None or model.service_name != "iot":
+        raise TypeError(f"{what} needs a boto3/botocore 'iot' client")
 
 
-def _check_operation(operation_name: str) -> None:
-    if operation_name not in _PAGINATED:
+def _check_operation(client: Any, operation_name: str) -> str:
+    """The model name of a paginated operation (list_things -> ListThings)."""
+    try:
+        return _model.operation(client, operation_name).name
+    except _model.UnsupportedOperation as e:
         raise ValueError(
-            f"iotpager only paginates list_jobs, not {operation_name!r}"
-        )
+            f"iotpager paginates the paginated operations of the IoT model "
+            f"({len(_model.paginated_operations(client))} of them), not {operation_name!r}"
+        ) from e
 
 
 def get_paginator(
@@ -55,21 +64,21 @@ def get_paginator(
     progress: show a live count of pages and jobs (tqdm.auto when tqdm is
     installed, else one updating stderr line).
     """
-    _check_operation(operation_name)
-    if getattr(getattr(client, "meta", None), "service_model", None) is None or (
-        client.meta.service_model.service_name != "iot"
-    ):
-        raise TypeError("iotpager.get_paginator needs a boto3/botocore 'iot' client")
-    return Paginator(client, tz=tz, max_body=max_body, prefetch=prefetch, progress=progress)
+    _check_client(client)
+    name = _check_operation(client, operation_name)
+    return Paginator(client, tz=tz, max_body=max_body, prefetch=prefetch, progress=progress,
+                     operation=name)
 
 
 def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
                prefetch: bool = True, progress: bool = False) -> Any:
-    """Make a boto3 IoT client list jobs through iotpager; returns the same client.
+    """Make a boto3 IoT client list through iotpager; returns the same client.
 
-    Afterwards ``client.get_paginator("list_jobs")`` and ``client.list_jobs(...)``
-    run through iotpager; every other operation, and ``can_paginate``, stay
-    boto3's. Calling it again only updates the options.
+    Afterwards ``client.get_paginator(name)`` for every paginated operation
+    (list_jobs, list_things, ...) and the single calls of those operations
+    (``client.list_things(...)``) run through iotpager; every other
+    operation, and ``can_paginate``, stay boto3's. Calling it again only
+    updates the options.
     """
     get_paginator(client, tz=tz, max_body=max_body)  # checks the client and tz
     state = client.__dict__.get("_iotpager_options")
@@ -80,19 +89,32 @@ def accelerate(client: Any, *, tz: str = "local", max_body: int = DEFAULT_MAX_BO
     boto_get_paginator = client.get_paginator
 
     def accelerated_get_paginator(operation_name):
-        if operation_name in _PAGINATED:
+        if _model.can_paginate(client, operation_name):
             return get_paginator(client, operation_name, **client.__dict__["_iotpager_options"])
         return boto_get_paginator(operation_name)
 
-    def accelerated_list_jobs(**kwargs):
-        options = dict(client.__dict__["_iotpager_options"], progress=False)
-        return get_paginator(client, **options)._make_engine().one_page(**kwargs)
-
     accelerated_get_paginator.__doc__ = boto_get_paginator.__doc__
-    accelerated_list_jobs.__doc__ = client.list_jobs.__doc__
     client.get_paginator = accelerated_get_paginator
-    client.list_jobs = accelerated_list_jobs
+    for name in _model.paginated_operations(client):
+        method = botocore.xform_name(name)
+        boto_method = getattr(client, method, None)
+        if boto_method is None:
+            continue
+        client.__dict__[method] = _single_call(client, name, boto_method)
     return client
+
+
+def _single_call(client: Any, name: str, boto_method: Any):
+    """client.<operation>(**kwargs) through iotpager: one page."""
+
+    def call(**kwargs):
+        options = dict(client.__dict__["_iotpager_options"], progress=False)
+        paginator = get_paginator(client, name, **options)
+        return paginator._make_engine().one_page(**kwargs)
+
+    call.__name__ = boto_method.__name__
+    call.__doc__ = boto_method.__doc__
+    return call
 
 
 class Client:
@@ -146,7 +168,7 @@ class Client:
         return self._boto_client.exceptions
 
     def can_paginate(self, operation_name: str) -> bool:
-        return operation_name in _PAGINATED
+        return _model.can_paginate(self._boto_client, operation_name)
 
     def get_paginator(self, operation_name: str) -> Paginator:
         return get_paginator(
@@ -156,5 +178,21 @@ class Client:
 
     def list_jobs(self, **kwargs):
         """One ListJobs call, through the C core."""
-        paginator = get_paginator(self._boto_client, tz=self._tz, max_body=self._max_body)
+        return self._one_page("ListJobs", kwargs)
+
+    def _one_page(self, name, kwargs):
+        paginator = get_paginator(self._boto_client, name, tz=self._tz, max_body=self._max_body)
         return paginator._make_engine().one_page(**kwargs)
+
+    def __getattr__(self, name):
+        """client.list_things(...) and every other paginated operation's
+        single call, through the C core."""
+        if name.startswith("_") or not _model.can_paginate(self._boto_client, name) or (
+                _model.operation_name(self._boto_client, name) == name):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+        def call(**kwargs):
+            return self._one_page(name, kwargs)
+
+        call.__name__ = name
+        return call

@@ -32,6 +32,7 @@ class Transport:
     proxy: Optional[str]   # "" = no proxy
     user_agent: Optional[str]
     join_folds: bool       # obs-fold header lines joined with a space (see below)
+    base_path: str = ""    # the endpoint URL's own path, without a trailing "/"
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,4 +119,5 @@ def transport_from_client(client: Any, operation: str = "ListJobs") -> Transport
         proxy=proxy,
         user_agent=_user_agent(client),
         join_folds=header_folds_joined(),
+        base_path=base_path,
     )

@@ -44,16 +44,24 @@ logger = logging.getLogger("iotpager")
 
 
 class Controller:
-    def __init__(self, client: Any, tz_mode: str = "local", endpoint_url: str = ""):
+    def __init__(self, client: Any, tz_mode: str = "local", endpoint_url: str = "",
+                 operation: Any = None):
+        """operation: the compiled iotpager._model.Operation (None: ListJobs
+        on the C walker of its own, without a plan)."""
         self._client = client
+        self._operation = operation
+        op_name = operation.name if operation is not None else _OPERATION
+        self._op_name = op_name
+        self._token_name = operation.input_token_name if operation is not None else "nextToken"
         self._credentials = client._request_signer._credentials
         self._tz_mode = tz_mode
         self._endpoint_url = endpoint_url or client.meta.endpoint_url
         self._parser = botocore.parsers.create_parser("rest-json")
-        self._operation_model = client.meta.service_model.operation_model(_OPERATION)
+        self._operation_model = client.meta.service_model.operation_model(op_name)
         service_id = self._operation_model.service_model.service_id.hyphenize()
-        self._retry_event = f"needs-retry.{service_id}.{_OPERATION}"
-        self._after_call_event = f"after-call.{service_id}.{_OPERATION}"
+        self._retry_event = f"needs-retry.{service_id}.{op_name}"
+        self._after_call_event = f"after-call.{service_id}.{op_name}"
+        self._value_parser = None   # made on first use by parse_shape
         self._request_dict = None
         retries = getattr(client.meta.config, "retries", None) or {}
         # legacy handlers have nothing to say about a first-try success
@@ -137,7 +145,7 @@ class Controller:
         error_info = parsed.get("Error", {})
         error_code = error_info.get("QueryErrorCode") or error_info.get("Code")
         error_class = self._client.exceptions.from_code(error_code)
-        raise error_class(parsed, _OPERATION)
+        raise error_class(parsed, self._op_name)
 
     def _transport_exception(self, kind: str, curl_code: int, message: str):
         url = self._request_url()
@@ -203,15 +211,25 @@ class Controller:
         if isinstance(metadata, dict):
             status = metadata.get("HTTPStatusCode")
             request_id = metadata.get("RequestId")
-        raise InvalidResponseError(reason, path, status, request_id)
+        raise InvalidResponseError(reason, path, status, request_id, self._op_name)
 
     def duplicate_token(self, token) -> float:
-        next_token = {"nextToken": token}
+        next_token = {self._token_name: token}
         raise botocore.exceptions.PaginationError(
             message=f"The same next token was received twice: {next_token}"
         )
 
     # -- values ----------------------------------------------------------------
+
+    def parse_shape(self, node: int, value):
+        """botocore's RestJSONParser on one value the C builder leaves to it
+        (node indexes the compiled plan's shapes), with this iterator's
+        timestamps."""
+        parser = self._value_parser
+        if parser is None:
+            parser = botocore.parsers.RestJSONParser(timestamp_parser=self.timestamp)
+            self._value_parser = parser
+        return parser._parse_shape(self._operation.shapes[node], value)
 
     def timestamp(self, value):
         result = botocore.utils.parse_timestamp(value)

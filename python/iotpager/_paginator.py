@@ -27,7 +27,7 @@ import botocore.paginate
 import botocore.serialize
 from dateutil.tz import tzlocal
 
-from . import _core
+from . import _core, _model
 from ._config import transport_from_client
 from ._controller import Controller
 from ._limits import c_count, c_skip
@@ -36,11 +36,16 @@ from ._progress import Progress
 OPERATION = "ListJobs"
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
+# ListJobs runs on its own C walker (and the CLI's JSON writer) unless this
+# is set: then it runs on its compiled plan like every other operation.
+PLAN_FOR_LISTJOBS = False
 
-@functools.lru_cache(maxsize=1)
-def _pagination_config() -> Dict[str, Any]:
-    loader = botocore.loaders.create_loader()
-    return loader.load_service_model("iot", "paginators-1")["pagination"][OPERATION]
+
+def _normalize_path(path: str) -> str:
+    """The path as SigV4 signs it: botocore's SigV4Auth._normalize_url_path."""
+    import botocore.auth
+
+    return botocore.auth.SigV4Auth._normalize_url_path(None, path)
 
 
 def _check_tz(tz: str) -> str:
@@ -109,8 +114,12 @@ class _Engine:
     """Stands in for ``client.list_jobs`` inside botocore's PageIterator."""
 
     def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
-                 prefetch: bool = True, progress: bool = False):
+                 prefetch: bool = True, progress: bool = False, operation: Any = None):
         self._client = client
+        self._op = operation if operation is not None else _model.operation(client, OPERATION)
+        self._use_plan = self._op.name != OPERATION or PLAN_FOR_LISTJOBS
+        self._token_key = self._op.input_token_name
+        self._result_key = self._op.result_keys[0] if self._op.result_keys else None
         self._tz = _check_tz(tz)
         self._max_body = int(max_body)
         self._prefetch = bool(prefetch)
@@ -122,7 +131,7 @@ class _Engine:
         self._max_items = None   # botocore's MaxItems, so prefetch stops in time
         self._skip = 0           # jobs a StartingToken skips on the first page
         self._yielded = 0        # jobs handed to botocore's loop so far
-        self._operation_model = client.meta.service_model.operation_model(OPERATION)
+        self._operation_model = self._op.model
         self._serializer = _client_serializer(client)
         self._transport = None
         self._pager: Optional[Any] = None
@@ -138,9 +147,10 @@ class _Engine:
         self._skip = skip if isinstance(skip, int) and skip > 0 else 0
         self._yielded = 0
 
-    def _new_pager(self, params, token, first=True):
+    def _new_pager(self, spec, token, first=True):
+        params, headers, method, url_path, body, prefix, suffix = spec
         if self._transport is None:
-            self._transport = transport_from_client(self._client, OPERATION)
+            self._transport = transport_from_client(self._client, self._op.name)
             t = self._transport
             if not t.verify and t.endpoint.startswith("https:"):
                 self._insecure_host = t.host.rsplit(":", 1)[0] if ":" in t.host and not t.host.endswith("]") else t.host
@@ -151,19 +161,30 @@ class _Engine:
             tz_mode, tzinfo = _core.TZ_RAW, datetime.timezone.utc   # tzinfo unused
         else:
             tz_mode, tzinfo = _core.TZ_LOCAL, tzlocal()
-        controller = Controller(self._client, self._tz, self._client.meta.endpoint_url)
+        controller = Controller(self._client, self._tz, self._client.meta.endpoint_url,
+                                operation=self._op if self._use_plan else None)
         self._controller = controller
+        path = t.base_path + url_path
         return _core.Pager(
             controller,
             t.endpoint,
             t.host,
             t.region,
-            params,
+            list(params),
             token,
             tz_mode,
             tzinfo,
             service=t.service,
-            path=t.path,
+            path=path,
+            canonical_path=_normalize_path(path),
+            method=method,
+            token_param=self._op.token_param,
+            token_in_body=self._op.token_in_body,
+            body=body,
+            body_prefix=prefix,
+            body_suffix=suffix,
+            headers=list(headers),
+            plan=self._op.plan if self._use_plan else None,
             connect_timeout=t.connect_timeout,
             read_timeout=t.read_timeout,
             verify=t.verify,
@@ -181,33 +202,52 @@ class _Engine:
         )
 
     def _wire_params(self, kwargs):
-        """The query parameters but the nextToken, as (name, text) pairs: the
-        client's own serializer (validating as the client does) makes the
-        query as for ``client.list_jobs`` (each value by its member's shape
-        type; lists and dicts spread as botocore spreads them), and each value
-        is taken as botocore.utils.percent_encode_sequence takes it. Done once
-        per listing, then reused while only the nextToken (a str) changes."""
-        token = kwargs.get("nextToken")
+        """The request but its input token, as the client's own serializer
+        (validating as the client does) makes it for ``client.<operation>``:
+        (query pairs, header pairs, method, URL path, body, and the body's
+        prefix and suffix around the token when the token goes in the body).
+        Query values are taken as botocore.utils.percent_encode_sequence takes
+        them; the C core adds the token to the query, or splices it into the
+        body. Done once per listing, then reused while only the token (a str)
+        changes."""
+        tkey = self._token_key
+        token = kwargs.get(tkey)
         try:
-            key = tuple((k, type(v), v) for k, v in kwargs.items() if k != "nextToken")
+            key = (list(kwargs).index(tkey) if tkey in kwargs else -1,
+                   tuple((k, type(v), v) for k, v in kwargs.items() if k != tkey))
             hash(key)
         except TypeError:   # an unhashable value: serialize every time
             key = None
         if key is not None and key == self._wire_key and (token is None or type(token) is str):
             return self._wire_value
+        # all of kwargs, the token too: validated as the client validates
         request = self._serializer.serialize_to_request(kwargs, self._operation_model)
+        if self._op.token_in_body and tkey in kwargs:
+            plain = {k: v for k, v in kwargs.items() if k != tkey}
+            request = self._serializer.serialize_to_request(plain, self._operation_model)
         params = []
         for name, value in request["query_string"].items():
-            if name == "nextToken":
+            if name == self._op.token_param and not self._op.token_in_body:
                 continue
             for v in value if isinstance(value, list) else (value,):
                 params.append((_query_text(name), _query_text(v)))
-        self._wire_key, self._wire_value = key, tuple(params)
-        return self._wire_value
+        headers = tuple((str(k), str(v)) for k, v in request["headers"].items())
+        method = request["method"]
+        body = request.get("body") or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        prefix = suffix = None
+        if self._op.token_in_body:
+            prefix, suffix = _model.body_template(self._serializer, self._op, kwargs)
+        if method == "GET":
+            body = None
+        spec = (tuple(params), headers, method, request["url_path"], body, prefix, suffix)
+        self._wire_key, self._wire_value = key, spec
+        return spec
 
     def __call__(self, **kwargs):
         params = self._wire_params(kwargs)
-        token = _wire_token(kwargs.get("nextToken"))
+        token = _wire_token(kwargs.get(self._token_key))
         pager = self._pager
         pending = None if pager is None else pager.next_token
         if pending == "None":
@@ -220,7 +260,7 @@ class _Engine:
         ):
             if pager is not None:
                 self._retire(pager)
-            self._pager = pager = self._new_pager(list(params), token, self._yielded == 0)
+            self._pager = pager = self._new_pager(params, token, self._yielded == 0)
             self._pager_key = params
         self._controller.request_kwargs = kwargs
         if self._insecure_host is not None:
@@ -235,7 +275,7 @@ class _Engine:
             self._end_progress()
             raise
         self._last = time.monotonic()
-        jobs = page.get("jobs")
+        jobs = page.get(self._result_key) if self._result_key else None
         if isinstance(jobs, list):
             n = len(jobs)
             if self._yielded == 0 and self._skip:
@@ -271,12 +311,13 @@ class _Engine:
         return out
 
     def one_page(self, **kwargs):
-        """One ListJobs call (Client.list_jobs): a fresh C iterator, one page."""
+        """One call (client.list_jobs(...), client.list_things(...)): a fresh
+        C iterator, one page."""
         params = self._wire_params(kwargs)
-        token = _wire_token(kwargs.get("nextToken"))
+        token = _wire_token(kwargs.get(self._token_key))
         prefetch, self._prefetch = self._prefetch, False   # one page: nothing to prefetch
         try:
-            pager = self._new_pager(list(params), token)
+            pager = self._new_pager(params, token)
         finally:
             self._prefetch = prefetch
         self._controller.request_kwargs = kwargs
@@ -392,22 +433,24 @@ def _fast_fields(exprs):
 
 
 class Paginator(botocore.paginate.Paginator):
-    """``client.get_paginator('list_jobs')``, accelerated."""
+    """``client.get_paginator(name)``, accelerated: any paginated operation
+    of the client's service model (ListJobs, ListThings, ...)."""
 
     PAGE_ITERATOR_CLS = PageIterator
 
     def __init__(self, client: Any, tz: str = "local", max_body: int = DEFAULT_MAX_BODY,
-                 prefetch: bool = True, progress: bool = False):
+                 prefetch: bool = True, progress: bool = False, operation: str = OPERATION):
         self._client = client
         self._tz = _check_tz(tz)
         self._max_body = max_body
         self._prefetch = prefetch
         self._progress = progress
-        model = client.meta.service_model.operation_model(OPERATION)
-        super().__init__(self._make_engine(), _pagination_config(), model)
+        self._op = _model.operation(client, operation)
+        super().__init__(self._make_engine(), self._op.config, self._op.model)
 
     def _make_engine(self):
-        return _Engine(self._client, self._tz, self._max_body, self._prefetch, self._progress)
+        return _Engine(self._client, self._tz, self._max_body, self._prefetch, self._progress,
+                       self._op)
 
     def paginate(self, **kwargs):
         """botocore's Paginator.paginate, with an engine (and so a C iterator)
@@ -427,3 +470,8 @@ class Paginator(botocore.paginate.Paginator):
             page_params["PageSize"],
             kwargs,
         )
+
+
+# The stubs' names for any other operation's paginator (the same classes).
+AnyPaginator = Paginator
+AnyPageIterator = PageIterator

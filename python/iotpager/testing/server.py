@@ -869,6 +869,7 @@ class ListJobsServer:
             except Exception as e:  # never let a verifier bug kill the connection silently
                 sig_ok, sig_err = False, f"verifier error: {type(e).__name__}: {e}"
 
+        rec = None
         if self.record_requests:
             rec = {
                 "n": n,
@@ -888,12 +889,9 @@ class ListJobsServer:
         if status == 200:
             if sig_ok is False:
                 status, code, message = 403, "InvalidSignatureException", sig_err
-            elif path != "/jobs" or method != "GET":
-                status, code = 404, "UnknownOperationException"
-                message = f"No operation for {method} {path}"
             else:
                 try:
-                    payload, hit = self._page(qdict)
+                    payload, hit = self._route(method, path, query, qdict, hdict, body, rec)
                 except _BadRequest as e:
                     status, code, message = e.status, e.code, str(e)
         cpu = time.thread_time() - t0
@@ -927,6 +925,14 @@ class ListJobsServer:
         with self._lock:
             self.stats["handler_cpu_s"] += cpu
         return keep
+
+    def _route(self, method, path, query, qdict, hdict, body, rec):
+        """The answer to a signed, decodable request: (JSON body bytes, cache hit),
+        or raise _BadRequest. ``rec`` is the request's log entry (None when not
+        recording). Subclasses (ModelServer) serve other operations here."""
+        if path != "/jobs" or method != "GET":
+            raise _BadRequest(f"No operation for {method} {path}", "UnknownOperationException", 404)
+        return self._page(qdict)
 
     @staticmethod
     def _decode_query(query):
