@@ -433,17 +433,22 @@ botocore_value(builder *b, uint32_t node, PyObject *value)
     if (out == NULL && PyErr_ExceptionMatches(PyExc_Exception) &&
         !PyErr_ExceptionMatches(PyExc_MemoryError)) {
         PyObject *type, *exc, *tb, *msg, *cause;
+        const char *text = NULL;
         char reason[200];
         PyErr_Fetch(&type, &exc, &tb);
         PyErr_NormalizeException(&type, &exc, &tb);
+        if (exc != NULL && tb != NULL && PyException_SetTraceback(exc, tb) < 0) {
+            PyErr_Clear();   /* only the traceback of the cause is lost */
+        }
         msg = exc ? PyObject_Str(exc) : NULL;
-        if (msg == NULL) {
-            PyErr_Clear();
+        if (msg != NULL) {
+            text = PyUnicode_AsUTF8(msg);
+        }
+        if (text == NULL && PyErr_Occurred()) {
+            PyErr_Clear();   /* the message only; the exception is kept as the cause */
         }
         snprintf(reason, sizeof(reason), "botocore's parser fails on this value (%s: %s)",
-                 ((PyTypeObject *)type)->tp_name,
-                 msg && PyUnicode_AsUTF8(msg) ? PyUnicode_AsUTF8(msg) : "?");
-        PyErr_Clear();
+                 ((PyTypeObject *)type)->tp_name, text ? text : "?");
         Py_XDECREF(msg);
         invalid(b, reason, 0, 0);
         /* chain botocore's exception as the cause */

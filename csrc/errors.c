@@ -84,15 +84,26 @@ int
 iot_err_invalid(iot_state *st, PyObject *controller, const char *reason,
                 const char *path, PyObject *metadata)
 {
-    PyObject *r;
+    PyObject *r, *reason_obj, *path_obj;
     (void)st;
-    r = PyObject_CallMethod(controller, "invalid_response", "ssO", reason, path,
+    /* a reason or path may have been cut inside a UTF-8 character */
+    reason_obj = PyUnicode_DecodeUTF8(reason, (Py_ssize_t)strlen(reason), "replace");
+    if (reason_obj == NULL) {
+        return -1;
+    }
+    path_obj = PyUnicode_DecodeUTF8(path, (Py_ssize_t)strlen(path), "replace");
+    if (path_obj == NULL) {
+        Py_DECREF(reason_obj);
+        return -1;
+    }
+    r = PyObject_CallMethod(controller, "invalid_response", "OOO", reason_obj, path_obj,
                             metadata ? metadata : Py_None);
+    Py_DECREF(reason_obj);
+    Py_DECREF(path_obj);
     if (r != NULL) {
         /* the controller must raise; if it did not, do it here */
         Py_DECREF(r);
-        PyErr_Format(PyExc_ValueError, "invalid ListJobs response: %s at %s",
-                     reason, path);
+        PyErr_Format(PyExc_ValueError, "invalid response: %s at %s", reason, path);
     }
     return -1;
 }

@@ -302,6 +302,7 @@ class Walker {
     int walk_list(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth);
     int walk_map(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth);
     int map_key(ondemand::field &f, iot_value *k, std::string_view *text);
+    std::string_view raw_key(const char *start, error_code e) const;
 
     int fail(int code, const Where &w, const char *msg);
     int fail_simdjson(error_code e, const Where &w, const char *doing);
@@ -630,7 +631,11 @@ Walker::validate(ondemand::value v, int depth, const Where &w)
         for (auto field : o) {
             ondemand::field f;
             std::string_view key;
-            if ((e = std::move(field).get(f)) || (e = f.unescaped_key().get(key))) {
+            if ((e = std::move(field).get(f))) {
+                return fail_simdjson(e, w, "object");
+            }
+            const char *start = f.key().raw();   /* before unescaped_key() consumes it */
+            if ((e = f.unescaped_key().get(key)) && raw_key(start, e).empty()) {
                 return fail_simdjson(e, w, "object");
             }
             if (validate(f.value(), depth + 1, w)) {
@@ -695,6 +700,11 @@ Walker::validate_text(std::string_view raw, const Where &w)
     }
     memcpy(copy, raw.data(), raw.size());
     memset(copy + raw.size(), 0, SIMDJSON_PADDING);
+    /* while it runs, the copy is the document (raw_key's bounds) */
+    const char *outer_base = base;
+    size_t outer_length = length;
+    base = copy;
+    length = raw.size();
     if ((e = sub.iterate(copy, raw.size(), raw.size() + SIMDJSON_PADDING).get(doc)) ||
         (e = doc.get_value().get(v))) {
         rc = fail_simdjson(e, w, "value");
@@ -706,6 +716,8 @@ Walker::validate_text(std::string_view raw, const Where &w)
             rc = fail(IOT_JSON_E_SYNTAX, w, "invalid JSON value");
         }
     }
+    base = outer_base;
+    length = outer_length;
     free(copy);
     return rc;
 }
@@ -745,10 +757,17 @@ Walker::parse_job(ondemand::value v, iot_job *job, const Where &w)
     for (auto field : o) {
         ondemand::field f;
         std::string_view key;
-        if ((e = std::move(field).get(f)) || (e = f.unescaped_key().get(key))) {
+        if ((e = std::move(field).get(f))) {
             return fail_simdjson(e, w, "object");
         }
-        int idx = field_index(key, guess);
+        const char *start = f.key().raw();   /* before unescaped_key() consumes it */
+        if ((e = f.unescaped_key().get(key))) {
+            if (raw_key(start, e).empty()) {
+                return fail_simdjson(e, w, "object");
+            }
+            key = std::string_view();   /* a lone surrogate: no member's name */
+        }
+        int idx = key.empty() ? -1 : field_index(key, guess);
         guess = idx + 1;
         if (idx < 0) {
             if (validate(f.value(), 4, w)) {   /* {} > jobs [] > job {} > value */
@@ -942,8 +961,15 @@ Walker::run()
     for (auto field : obj) {
         ondemand::field f;
         std::string_view key;
-        if ((e = std::move(field).get(f)) || (e = f.unescaped_key().get(key))) {
+        if ((e = std::move(field).get(f))) {
             return fail_simdjson(e, top, "object");
+        }
+        const char *start = f.key().raw();   /* before unescaped_key() consumes it */
+        if ((e = f.unescaped_key().get(key))) {
+            if (raw_key(start, e).empty()) {
+                return fail_simdjson(e, top, "object");
+            }
+            key = std::string_view("\x01lone surrogate", 16);   /* names nothing */
         }
         if (key == "jobs") {
             if (parse_jobs(f.value())) {
@@ -1160,12 +1186,7 @@ Walker::walk_struct(const iot_plan_node *n, ondemand::value v, iot_value *out, i
         if ((e = f.unescaped_key().get(key))) {
             /* a key with a lone surrogate escape is valid JSON that simdjson
              * declines; it names no member */
-            size_t i = 0;
-            while (start + i < base + length && start[i] != '"') {
-                i += start[i] == '\\' ? 2 : 1;
-            }
-            if (e != STRING_ERROR || start + i >= base + length ||
-                !is_json_string(std::string_view(start - 1, i + 2))) {
+            if (raw_key(start, e).empty()) {
                 return fail_simdjson(e, nowhere, "object key");
             }
         }
@@ -1242,6 +1263,26 @@ Walker::walk_list(const iot_plan_node *n, ondemand::value v, iot_value *out, int
     return IOT_JSON_OK;
 }
 
+/* The quoted text of a key unescaped_key() declined with e, when it is
+ * valid JSON all the same (a lone surrogate escape, which json.loads takes);
+ * empty otherwise. start: the key's f.key().raw(), just past its quote. */
+std::string_view
+Walker::raw_key(const char *start, error_code e) const
+{
+    size_t i = 0;
+    if (e != STRING_ERROR || start == NULL || start <= base) {
+        return std::string_view();
+    }
+    while (start + i < base + length && start[i] != '"') {
+        i += start[i] == '\\' ? 2 : 1;
+    }
+    if (start + i >= base + length) {
+        return std::string_view();
+    }
+    std::string_view raw(start - 1, i + 2);
+    return is_json_string(raw) ? raw : std::string_view();
+}
+
 /* A map's key as a STRING value in the arena (or RAW text, for a key with
  * a lone surrogate escape, which json.loads takes and simdjson declines). */
 int
@@ -1254,15 +1295,8 @@ Walker::map_key(ondemand::field &f, iot_value *k, std::string_view *text)
 
     memset(k, 0, sizeof(*k));
     if ((e = f.unescaped_key().get(key))) {
-        size_t i = 0;
-        while (start + i < base + length && start[i] != '"') {
-            i += start[i] == '\\' ? 2 : 1;
-        }
-        if (start + i >= base + length) {
-            return fail_simdjson(e, nowhere, "object key");
-        }
-        std::string_view raw(start - 1, i + 2);
-        if (e != STRING_ERROR || !is_json_string(raw)) {
+        std::string_view raw = raw_key(start, e);
+        if (raw.empty()) {
             return fail_simdjson(e, nowhere, "object key");
         }
         *text = raw;

@@ -1180,7 +1180,7 @@ log_request(Pager *self, const char *url, long status, size_t bytes, double seco
 {
     size_t elen = strlen(self->endpoint);
     const char *target = url != NULL && strlen(url) >= elen ? url + elen : "";
-    PyObject *r = PyObject_CallMethod(self->controller, "log_request", "sslndls", "GET",
+    PyObject *r = PyObject_CallMethod(self->controller, "log_request", "sslndls", self->method,
                                       target, status, (Py_ssize_t)bytes, seconds, attempt,
                                       error);
     if (r == NULL) {

@@ -88,21 +88,24 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &result_member, &token_member)) {
         return NULL;
     }
-    seq = PySequence_Fast(nodes_in, "Plan: nodes must be a sequence");
+    /* a private tuple: nothing can change it between the two passes */
+    seq = PySequence_Tuple(nodes_in);
     if (seq == NULL) {
         return NULL;
     }
-    n = PySequence_Fast_GET_SIZE(seq);
+    n = PyTuple_GET_SIZE(seq);
     if (n < 1 || n > (Py_ssize_t)UINT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "Plan: needs at least one node");
         goto error;
     }
     /* first pass: check the tuples, count children, enums and string bytes */
     for (i = 0; i < n; i++) {
-        PyObject *t = PySequence_Fast_GET_ITEM(seq, i), *children, *enums, *wire, *key;
+        PyObject *t = PyTuple_GET_ITEM(seq, i), *children, *enums, *wire, *key;
         Py_ssize_t len;
-        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 6) {
-            PyErr_Format(PyExc_TypeError, "Plan: node %zd must be a 6-tuple", i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 6 ||
+            !PyLong_CheckExact(PyTuple_GET_ITEM(t, 0)) ||
+            !PyLong_CheckExact(PyTuple_GET_ITEM(t, 1))) {
+            PyErr_Format(PyExc_TypeError, "Plan: node %zd must be a 6-tuple (int, int, ...)", i);
             goto error;
         }
         wire = PyTuple_GET_ITEM(t, 2);
@@ -119,6 +122,12 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         pool_size += (size_t)len + 1;
         nchildren += (size_t)PyTuple_GET_SIZE(children);
+        for (j = 0; j < PyTuple_GET_SIZE(children); j++) {
+            if (!PyLong_CheckExact(PyTuple_GET_ITEM(children, j))) {
+                PyErr_Format(PyExc_TypeError, "Plan: node %zd: children must be ints", i);
+                goto error;
+            }
+        }
         nenums += (size_t)PyTuple_GET_SIZE(enums);
         for (j = 0; j < PyTuple_GET_SIZE(enums); j++) {
             if (utf8_of(PyTuple_GET_ITEM(enums, j), "an enum value", &len) == NULL) {
@@ -147,7 +156,7 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     /* second pass: fill them in */
     for (i = 0; i < n; i++) {
-        PyObject *t = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *t = PyTuple_GET_ITEM(seq, i);
         PyObject *key = PyTuple_GET_ITEM(t, 3), *children = PyTuple_GET_ITEM(t, 4);
         PyObject *enums = PyTuple_GET_ITEM(t, 5);
         iot_plan_node *node = &self->nodes[i];
@@ -215,6 +224,18 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             Py_INCREF(key);
             PyUnicode_InternInPlace(&key);
             self->keys[i] = key;
+        }
+    }
+    /* every member of a structure has its key (the builder's dict key) */
+    for (i = 0; i < n; i++) {
+        if (self->nodes[i].type != IOT_T_STRUCTURE) {
+            continue;
+        }
+        for (j = 0; j < (Py_ssize_t)self->nodes[i].nchildren; j++) {
+            if (self->keys[self->children[self->nodes[i].first_child + (size_t)j]] == NULL) {
+                PyErr_Format(PyExc_ValueError, "Plan: node %zd: a member without a key", i);
+                goto error;
+            }
         }
     }
     if (self->nodes[0].type != IOT_T_STRUCTURE ||

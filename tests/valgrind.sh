@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # valgrind memcheck over a representative subset: whole listings with
 # prefetch (threads), scripted bodies through the builder, MaxItems and
-# resume tokens, early stops and cancels, the CLI's JSON text (jsonout.c).
+# resume tokens, early stops and cancels, the CLI's JSON text (jsonout.c),
+# and a plan's walker and builder (a POST listing with its token in the body,
+# and the bodies that are pages after all).
 # Python's own allocator is off (PYTHONMALLOC=malloc) so every allocation
 # is checked.
 #
@@ -20,6 +22,8 @@ PYTHONMALLOC=malloc valgrind --quiet --log-file="$log" --leak-check=no \
     --num-callers=40 --trace-children=no \
     "$PY" -m pytest -q -p no:cacheprovider -x \
     "tests/test_parity.py::test_whole_listing" \
+    "tests/test_all_listings.py::test_pages_build_full_result_and_search[ListAuditFindings]" \
+    "tests/test_model_parity.py::test_what_is_a_page_after_all[ListThings]" \
     "tests/test_parity.py::test_scripted_body" \
     "tests/test_parity.py::test_max_items_resume_tokens_and_build_full_result" \
     "tests/test_prefetch.py::test_stopping_early_leaves_no_thread_or_connection" \

@@ -227,7 +227,9 @@ class Controller:
         timestamps."""
         parser = self._value_parser
         if parser is None:
-            parser = botocore.parsers.RestJSONParser(timestamp_parser=self.timestamp)
+            # tz "raw" (the CLI): timestamps stay as the service sent them
+            stamp = (lambda value: value) if self._tz_mode == "raw" else self.timestamp
+            parser = botocore.parsers.RestJSONParser(timestamp_parser=stamp)
             self._value_parser = parser
         return parser._parse_shape(self._operation.shapes[node], value)
 

@@ -99,6 +99,21 @@ def _query_text(value: Any) -> str:
     return str(value)
 
 
+def _check_header_value(value: str) -> None:
+    """A header parameter's value as http.client checks it before sending
+    (boto3 gets HTTPClientError for a line break that is not a fold); a NUL,
+    which boto3 sends and libcurl's header lines cannot carry, is refused the
+    same way rather than cut short."""
+    import re
+
+    import botocore.exceptions
+
+    if re.search(r"\n(?![ \t])|\r(?![ \t\n])", value) or "\x00" in value:
+        raw = value.encode("latin-1", "replace")
+        raise botocore.exceptions.HTTPClientError(
+            error=ValueError(f"Invalid header value {raw!r}"))
+
+
 def _wire_token(token: Any) -> Optional[str]:
     """A nextToken as botocore puts it on the wire (it is a string member:
     botocore's serializer leaves the value as it is, percent_encode str()s it)."""
@@ -232,6 +247,8 @@ class _Engine:
             for v in value if isinstance(value, list) else (value,):
                 params.append((_query_text(name), _query_text(v)))
         headers = tuple((str(k), str(v)) for k, v in request["headers"].items())
+        for _, value in headers:
+            _check_header_value(value)
         method = request["method"]
         body = request.get("body") or b""
         if isinstance(body, str):
