@@ -1,4 +1,4 @@
-"""iotpager vs boto3: the ListJobs listing benchmark (issue #4).
+"""iotpager vs boto3: the listing benchmark (ListJobs, issue #4; other operations, issue #12).
 
     python bench/bench.py                 # full run, all scenarios (a few minutes)
     python bench/bench.py --quick         # tiny sizes, 1 round: a smoke run
@@ -6,30 +6,46 @@
 
 Scenarios (the same generated pages for every client and floor):
 
-  a  100,000 jobs, PageSize 250, no added latency   (nginx, static page files)
-  b   10,000 jobs, PageSize 250, 20 ms per request  (nginx + echo_sleep, or
-                                                     ListJobsServer(latency=0.02))
-  c   20,000 jobs, PageSize  50, no added latency   (nginx, static page files)
+  a  ListJobs, 100,000 jobs, PageSize 250, no added latency  (nginx, static files)
+  b  ListJobs,  10,000 jobs, PageSize 250, 20 ms per request (nginx + echo_sleep,
+                                                     or ListJobsServer(latency=0.02))
+  c  ListJobs,  20,000 jobs, PageSize  50, no added latency  (nginx, static files)
+  d  ListJobExecutionsForJob (GET /jobs/{jobId}/things), 100,000 executions
+     of one job, PageSize 250, no added latency              (nginx, static files)
+  e  ListThings (GET /things), 50,000 things with 5 attributes each,
+     PageSize 250, no added latency                          (nginx, static files)
 
-Servers. Pages are pre-generated from iotpager.testing.server.make_jobs(n, 0),
+Pages. ListJobs pages are pre-generated from iotpager.testing.server.make_jobs(n, 0),
 rendered exactly as ListJobsServer renders them (public_job, compact JSON,
-UTF-8) except that the nextToken is a plain "p000250" (the offset), so nginx
-maps GET /jobs?maxResults=N&nextToken=T to the file <root>/N/tT.json with
-try_files. nginx (Debian's nginx-light; installed with apt-get when missing
+UTF-8). The items of (d) and (e) come from make_executions() and make_things()
+below: every member of botocore's output shapes JobExecutionSummaryForJob
+(thingArn, jobExecutionSummary {status from the model's enum, queuedAt /
+startedAt / lastUpdatedAt as epoch seconds with up to 3 decimals, startedAt
+absent while QUEUED, executionNumber, retryAttempt}) and ThingAttribute
+(thingName, thingTypeName on 90%, thingArn, attributes: 5 string pairs,
+version), compact JSON in model order. In every page the nextToken is a plain
+"p000250" (the offset) and comes last, so nginx maps
+GET <path>?maxResults=N&nextToken=T to the file <root>/N/tT.json with
+try_files (<path>: /jobs, /jobs/<BENCH_JOB_ID>/things or /things). nginx (Debian's nginx-light; installed with apt-get when missing
 and running as root) runs as a non-daemon, single-process child on 127.0.0.1
 with its own prefix in a temporary folder, access_log off, keep-alive, and an
 x-amzn-RequestId header. The 20 ms delay of scenario b is nginx's echo module
 (libnginx-mod-http-echo, which nginx-light pulls in): echo_sleep 0.02, then an
 internal redirect to the same static file. Without the echo module, scenario b
 falls back to iotpager's ListJobsServer(latency=0.02). --quick (or --server
-python) works without nginx: every scenario then uses ListJobsServer.
+python) works without nginx: scenarios a-c then use ListJobsServer, and d and
+e iotpager.testing's ModelServer serving the same generated items (its own
+opaque tokens, so only the byte counts differ from nginx's pages).
 
 Measurements. Every run is a fresh process (bench/worker.py) that times only
 the listing (imports and client setup reported apart): wall (perf_counter),
 client CPU (getrusage RUSAGE_SELF user+sys, all threads) and peak RSS (the
 process's VmHWM: ru_maxrss would do, except that Linux carries it across
 execve, so a spawned child starts at this driver's RSS). Every client keeps
-all the jobs in a list, as build_full_result() would. Rounds are interleaved:
+all the items in a list, as build_full_result() would, and every run checks
+the item count, the page count and a digest of the items' content against
+the served items (worker.digest), so a broken listing fails instead of
+looking fast. Rounds are interleaved:
 boto3, iotpager, iotpager tz=utc, then the floors, per round, after one
 unrecorded warm-up. Tables give medians (and the best wall); ratios are the
 medians' ratios from this same run, with the range of the per-round paired
@@ -40,7 +56,8 @@ children's), since that is what makes the wall times noisy.
 Floors: raw fetch (http.client, one keep-alive connection, bytes read and
 dropped), raw fetch with the curl CLI (libcurl, URLs known in advance; nginx
 only), json.loads of the same bodies held in memory, and json.loads plus UTC
-datetimes for the three timestamp fields.
+datetimes for the three timestamp fields (not for (e): things have no
+timestamps, so (e) has neither that floor nor the iotpager tz=utc run).
 
 Other options: --json OUT (every measurement), --server auto|nginx|python,
 --serve SCENARIO (start that scenario's server only and print one worker
@@ -59,6 +76,7 @@ import json
 import math
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -75,25 +93,38 @@ ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
 LATENCY_S = 0.020
 WORKER_TIMEOUT_S = 600
 
+# The job whose executions scenario d lists (a URI label: [a-zA-Z0-9_-]+, so
+# botocore sends it as is and nginx's exact location matches it).
+BENCH_JOB_ID = "ota-fw-2024-06-rollout"
+OP_PARAMS = {"list_job_executions_for_job": {"jobId": BENCH_JOB_ID}}
+
 SCENARIOS = {
-    # name: (jobs, page size, added latency per request, rounds)
-    "a": dict(jobs=100_000, page_size=250, latency=0.0, rounds=7),
-    "b": dict(jobs=10_000, page_size=250, latency=LATENCY_S, rounds=5),
-    "c": dict(jobs=20_000, page_size=50, latency=0.0, rounds=7),
+    # name: (operation, items, page size, added latency per request, rounds)
+    "a": dict(op="list_jobs", items=100_000, page_size=250, latency=0.0, rounds=7),
+    "b": dict(op="list_jobs", items=10_000, page_size=250, latency=LATENCY_S, rounds=5),
+    "c": dict(op="list_jobs", items=20_000, page_size=50, latency=0.0, rounds=7),
+    "d": dict(op="list_job_executions_for_job", items=100_000, page_size=250, latency=0.0, rounds=7),
+    "e": dict(op="list_things", items=50_000, page_size=250, latency=0.0, rounds=7),
 }
 QUICK = {
-    "a": dict(jobs=2_000, page_size=250, latency=0.0, rounds=1),
-    "b": dict(jobs=600, page_size=250, latency=LATENCY_S, rounds=1),
-    "c": dict(jobs=500, page_size=50, latency=0.0, rounds=1),
+    "a": dict(op="list_jobs", items=2_000, page_size=250, latency=0.0, rounds=1),
+    "b": dict(op="list_jobs", items=600, page_size=250, latency=LATENCY_S, rounds=1),
+    "c": dict(op="list_jobs", items=500, page_size=50, latency=0.0, rounds=1),
+    "d": dict(op="list_job_executions_for_job", items=1_000, page_size=250, latency=0.0, rounds=1),
+    "e": dict(op="list_things", items=600, page_size=250, latency=0.0, rounds=1),
 }
 TITLES = {
-    "a": "(a) {jobs:,} jobs, PageSize {page_size}, no added latency",
-    "b": "(b) {jobs:,} jobs, PageSize {page_size}, 20 ms added per request",
-    "c": "(c) {jobs:,} jobs, PageSize {page_size}, no added latency",
+    "a": "(a) ListJobs, {items:,} jobs, PageSize {page_size}, no added latency",
+    "b": "(b) ListJobs, {items:,} jobs, PageSize {page_size}, 20 ms added per request",
+    "c": "(c) ListJobs, {items:,} jobs, PageSize {page_size}, no added latency",
+    "d": "(d) ListJobExecutionsForJob, {items:,} executions, PageSize {page_size}, no added latency",
+    "e": "(e) ListThings, {items:,} things with 5 attributes each, PageSize {page_size}, "
+         "no added latency",
 }
 
 CLIENT_MODES = ("boto3", "iotpager", "iotpager_utc")
 FLOOR_MODES = ("raw", "curl", "json", "json_dt")
+TZ_MODES = ("iotpager_utc", "json_dt")  # only for operations whose items have timestamps
 LABELS = {
     "boto3": "boto3 paginator",
     "iotpager": "iotpager",
@@ -107,6 +138,25 @@ LABELS = {
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+def _load_worker():
+    """bench/worker.py as a module: its OPS table and digest()."""
+    spec = importlib.util.spec_from_file_location("iotpager_bench_worker", WORKER)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+W = _load_worker()
+
+
+def scenario_modes(op):
+    """The runs of a scenario of this operation, in the interleaving order."""
+    modes = list(CLIENT_MODES) + list(FLOOR_MODES)
+    if W.OPS[op]["timestamps"] is None:
+        modes = [m for m in modes if m not in TZ_MODES]
+    return modes
 
 
 # --------------------------------------------------------------------------
@@ -247,24 +297,105 @@ def token_for(offset):
     return f"p{offset:06d}"
 
 
-def generate_pages(root, n_jobs, page_size):
-    """Write <root>/<page_size>/t<token>.json; return a manifest dict."""
-    from iotpager.testing.server import make_jobs, public_job
+ACCOUNT = "123456789012"
+_EXEC_STATUSES = ("QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED",
+                  "CANCELED")
+_EXEC_WEIGHTS = (8, 6, 72, 5, 4, 1, 1, 3)
+_DEVICE_KINDS = ("sensor", "gateway", "meter", "camera", "tracker", "thermostat")
+_THING_TYPES = ("TemperatureSensor", "EdgeGateway", "SmartMeter", "IpCamera", "AssetTracker",
+                "Thermostat_v2")
+_SITES = ("plant-01", "plant-07", "dc-fra-2", "warehouse-11", "store-0423", "lab-east")
+_OWNERS = ("ops-team", "facilities", "logistics", "retail-it", "r.and.d")
 
-    jobs = make_jobs(n_jobs, 0)
+
+def _epoch(rng, value):
+    """Epoch seconds as AWS IoT sends them: mostly <= 3 decimals, some integral."""
+    if rng.random() < 0.1:
+        return int(value)
+    return round(int(value) + rng.randint(1, 999) / 1000.0, 3)
+
+
+def make_executions(n, seed=0):
+    """``n`` ListJobExecutionsForJob items (JobExecutionSummaryForJob, wire
+    form) of one job rolled out to a fleet: one execution per thing."""
+    rng = random.Random(f"iotpager-bench-executions/{seed}")
+    job_start = 1717243200  # 2024-06-01T12:00:00Z
+    out = []
+    for i in range(n):
+        kind = _DEVICE_KINDS[rng.randrange(len(_DEVICE_KINDS))]
+        status = rng.choices(_EXEC_STATUSES, weights=_EXEC_WEIGHTS)[0]
+        queued = job_start + rng.uniform(0, 6 * 3600)
+        summary = {"status": status, "queuedAt": _epoch(rng, queued)}
+        updated = queued
+        if status not in ("QUEUED", "CANCELED", "REMOVED") or (status != "QUEUED" and rng.random() < 0.3):
+            started = queued + rng.uniform(1, 4 * 3600)
+            summary["startedAt"] = _epoch(rng, started)
+            updated = started + rng.uniform(0, 2 * 3600)
+        summary["lastUpdatedAt"] = _epoch(rng, max(updated, queued))
+        summary["executionNumber"] = rng.choice((1, 1, 1, 1, 2, 3)) if status != "QUEUED" else 1
+        summary["retryAttempt"] = rng.randint(1, 3) if status in ("FAILED", "TIMED_OUT") and \
+            rng.random() < 0.5 else 0
+        out.append({"thingArn": f"arn:aws:iot:us-east-1:{ACCOUNT}:thing/{kind}-{i:06d}",
+                    "jobExecutionSummary": summary})
+    return out
+
+
+def make_things(n, seed=0):
+    """``n`` ListThings items (ThingAttribute, wire form), 5 attributes each."""
+    rng = random.Random(f"iotpager-bench-things/{seed}")
+    hexd = "0123456789ABCDEF"
+    out = []
+    for i in range(n):
+        t = rng.randrange(len(_THING_TYPES))
+        name = f"{_DEVICE_KINDS[t]}-{i:06d}"
+        thing = {"thingName": name}
+        if rng.random() < 0.9:
+            thing["thingTypeName"] = _THING_TYPES[t]
+        thing["thingArn"] = f"arn:aws:iot:us-east-1:{ACCOUNT}:thing/{name}"
+        thing["attributes"] = {
+            "site": _SITES[rng.randrange(len(_SITES))],
+            "firmware": f"{rng.randint(1, 4)}.{rng.randint(0, 12)}.{rng.randint(0, 30)}",
+            "serial": "SN" + "".join(rng.choice(hexd) for _ in range(10)),
+            "owner": _OWNERS[rng.randrange(len(_OWNERS))],
+            "installedAt": f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        }
+        thing["version"] = rng.randint(1, 40)
+        out.append(thing)
+    return out
+
+
+def scenario_items(op, n):
+    """The items (wire-form dicts, in serving order) of a scenario of ``op``."""
+    if op == "list_jobs":
+        from iotpager.testing.server import make_jobs, public_job
+
+        return [public_job(j) for j in make_jobs(n, 0)]
+    if op == "list_job_executions_for_job":
+        return make_executions(n, 0)
+    if op == "list_things":
+        return make_things(n, 0)
+    raise ValueError(op)
+
+
+def _wire(items):
     dump = json.dumps
-    wire = [dump(public_job(j), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-            for j in jobs]
-    del jobs
+    return [dump(it, separators=(",", ":"), ensure_ascii=False).encode("utf-8") for it in items]
+
+
+def write_pages(root, wire, page_size, result_key):
+    """Write <root>/<page_size>/t<token>.json, pages of the rendered items
+    ``wire``; return a manifest dict."""
+    n = len(wire)
     d = os.path.join(root, str(page_size))
     os.makedirs(d, exist_ok=True)
     pages = 0
     total = 0
     tokens = [""]
-    for off in range(0, n_jobs, page_size):
-        end = min(off + page_size, n_jobs)
-        body = b'{"jobs":[' + b",".join(wire[off:end]) + b"]"
-        if end < n_jobs:
+    head = b'{"' + result_key.encode() + b'":['
+    for off in range(0, max(n, 1), page_size):
+        end = min(off + page_size, n)
+        body = head + b",".join(wire[off:end]) + b"]"
+        if end < n:
             body += b',"nextToken":"' + token_for(end).encode() + b'"'
             tokens.append(token_for(end))
         body += b"}"
@@ -273,7 +404,15 @@ def generate_pages(root, n_jobs, page_size):
             f.write(body)
         pages += 1
         total += len(body)
-    return {"jobs": n_jobs, "pages": pages, "bytes": total, "tokens": tokens}
+    return {"items": n, "pages": pages, "bytes": total, "tokens": tokens}
+
+
+def generate_pages(root, n_jobs, page_size):
+    """ListJobs pages of make_jobs(n_jobs, 0): write <root>/<page_size>/t<token>.json;
+    return a manifest dict."""
+    m = write_pages(root, _wire(scenario_items("list_jobs", n_jobs)), page_size, "jobs")
+    m["jobs"] = n_jobs
+    return m
 
 
 # --------------------------------------------------------------------------
@@ -346,7 +485,7 @@ http {{
         listen 127.0.0.1:{port};
         root {root};
         error_page 404 = @notoken;
-        location = /jobs {{
+        location = {path} {{
             if ($arg_maxResults !~ "^[0-9]+$") {{ return 404; }}
             if ($arg_nextToken !~ "^[a-z0-9]*$") {{ return 404; }}
 {jobs_body}
@@ -380,11 +519,12 @@ def _die_with_parent():
 class NginxServer:
     """nginx as a foreground, single-process child on 127.0.0.1, own prefix dir."""
 
-    def __init__(self, nginx_path, root, prefix, latency=0.0):
+    def __init__(self, nginx_path, root, prefix, latency=0.0, path="/jobs"):
         self.nginx = nginx_path
         self.root = root
         self.prefix = prefix
         self.latency = latency
+        self.path = path  # the listing's URL path (no characters special to nginx's config)
         self.proc = None
         self.port = None
         self.endpoint_url = None
@@ -402,7 +542,7 @@ class NginxServer:
                          "            try_files /$arg_maxResults/t$arg_nextToken.json =404;")
             load = ""
         return _NGINX_CONF.format(load_module=load, prefix=self.prefix, port=port, root=self.root,
-                                  jobs_body=jobs_body)
+                                  path=self.path, jobs_body=jobs_body)
 
     def start(self):
         os.makedirs(os.path.join(self.prefix, "tmp"), exist_ok=True)
@@ -459,6 +599,10 @@ class PythonServer:
         self.kind = "Python ListJobsServer" + (f"(latency={latency:g})" if latency else "")
         self.endpoint_url = None
 
+    def items(self):
+        """The jobs served, in order (wire form)."""
+        return self.srv.public_jobs()
+
     def start(self):
         self.srv.start()
         _CLEANUPS.append(self.stop)
@@ -469,19 +613,53 @@ class PythonServer:
         self.srv.stop()
 
 
+class ModelPythonServer(PythonServer):
+    """iotpager.testing.ModelServer in this process (threads), loopback only,
+    serving ``items`` (wire-form dicts) as ``op``'s result-key items (its
+    item generator is replaced by the bench's items). ModelServer's own opaque
+    tokens; SigV4 not checked; requests not recorded."""
+
+    def __init__(self, op, items, page_size, latency=0.0):
+        from iotpager.testing import ModelServer
+
+        wire = _wire(items)
+
+        class _Server(ModelServer):
+            def _generate(self, name):
+                if name == self.operation_name(op):
+                    return list(wire)
+                return super()._generate(name)
+
+        self.srv = _Server(n_items=0, items_per_operation={op: len(wire)}, seed=0, host="127.0.0.1",
+                           latency=latency, default_page_size=page_size, record_requests=False)
+        self._items = items
+        self.kind = "Python ModelServer" + (f"(latency={latency:g})" if latency else "")
+        self.endpoint_url = None
+
+    def items(self):
+        return self._items
+
+
 # --------------------------------------------------------------------------
 # Runs
 # --------------------------------------------------------------------------
 
-def run_worker(mode, endpoint, cfg, expect_bytes, env):
-    spec = {
+def worker_spec(mode, endpoint, cfg, expect_bytes, expect_digest=None):
+    return {
         "mode": mode,
         "endpoint": endpoint,
+        "op": cfg["op"],
+        "params": OP_PARAMS.get(cfg["op"], {}),
         "page_size": cfg["page_size"],
-        "expect_jobs": cfg["jobs"],
-        "expect_pages": math.ceil(cfg["jobs"] / cfg["page_size"]),
+        "expect_items": cfg["items"],
+        "expect_pages": max(1, math.ceil(cfg["items"] / cfg["page_size"])),
         "expect_bytes": expect_bytes,
+        "expect_digest": expect_digest,
     }
+
+
+def run_worker(mode, endpoint, cfg, expect_bytes, env, expect_digest=None):
+    spec = worker_spec(mode, endpoint, cfg, expect_bytes, expect_digest)
     try:
         r = subprocess.run([sys.executable, WORKER, json.dumps(spec)], capture_output=True, text=True,
                            env=env, timeout=WORKER_TIMEOUT_S, stdin=subprocess.DEVNULL)
@@ -500,10 +678,11 @@ def run_curl_measured(curl, endpoint, cfg, manifest, cfgfile, tmp):
     wall = the sum of curl's per-transfer time_total (curl's start-up excluded);
     CPU and peak RSS are the whole curl process's (os.wait4), start-up included."""
     if not os.path.exists(cfgfile):
+        path = W.request_path(cfg["op"], OP_PARAMS.get(cfg["op"], {}))
         with open(cfgfile, "w") as f:
             for tok in manifest["tokens"]:
                 q = f"maxResults={cfg['page_size']}" + (f"&nextToken={tok}" if tok else "")
-                f.write(f'url = "{endpoint}/jobs?{q}"\noutput = "/dev/null"\n')
+                f.write(f'url = "{endpoint}{path}?{q}"\noutput = "/dev/null"\n')
     cmd = [curl, "-s", "--http1.1", "-K", cfgfile, "-w", "%{http_code} %{size_download} %{time_total}\n"]
     outp, errp = os.path.join(tmp, "curl.out"), os.path.join(tmp, "curl.err")
     with open(outp, "wb") as fo, open(errp, "wb") as fe:
@@ -538,7 +717,7 @@ def run_curl_measured(curl, endpoint, cfg, manifest, cfgfile, tmp):
         # this driver's own RSS (see worker.py); curl's real peak is a few MB
         "peak_rss_kb": None,
         "rss_before_kb": None,
-        "jobs": manifest["jobs"],
+        "items": manifest["items"],
         "pages": len(rows),
         "bytes": nbytes,
         "import_s": None,
@@ -576,37 +755,54 @@ def _foreign_load(before, after):
             "foreign_cores": max(0.0, foreign) / span if span > 0 else 0.0}
 
 
-def run_scenario(name, cfg, args, nginx_path, env, tmp):
-    use_nginx = args.server_resolved == "nginx"
-    if cfg["latency"] and use_nginx and not os.path.exists(ECHO_MODULE):
-        log(f"bench: {ECHO_MODULE} missing; scenario {name} uses ListJobsServer(latency=...)")
-        use_nginx = False
-    manifest = None
+def make_server(name, cfg, use_nginx, nginx_path, tmp):
+    """(server, manifest or None, expected digest of the items) for a scenario."""
+    op = cfg["op"]
     if use_nginx:
         root = os.path.join(tmp, f"pages-{name}")
         t0 = time.perf_counter()
-        manifest = generate_pages(root, cfg["jobs"], cfg["page_size"])
+        items = scenario_items(op, cfg["items"])
+        manifest = write_pages(root, _wire(items), cfg["page_size"], W.OPS[op]["result_key"])
         log(f"bench: scenario {name}: {manifest['pages']} page files, "
             f"{manifest['bytes'] / 1e6:.1f} MB, generated in {time.perf_counter() - t0:.1f} s")
-        server = NginxServer(nginx_path, root, os.path.join(tmp, f"nginx-{name}"), cfg["latency"])
+        path = W.request_path(op, OP_PARAMS.get(op, {}))
+        server = NginxServer(nginx_path, root, os.path.join(tmp, f"nginx-{name}"), cfg["latency"], path=path)
+    elif op == "list_jobs":
+        manifest = None
+        server = PythonServer(cfg["items"], cfg["page_size"], cfg["latency"])
+        items = server.items()
     else:
-        server = PythonServer(cfg["jobs"], cfg["page_size"], cfg["latency"])
+        manifest = None
+        items = scenario_items(op, cfg["items"])
+        server = ModelPythonServer(op, items, cfg["page_size"], cfg["latency"])
+    want = W.digest(op, items)
+    del items
+    return server, manifest, want
+
+
+def run_scenario(name, cfg, args, nginx_path, env, tmp):
+    use_nginx = args.server_resolved == "nginx"
+    if cfg["latency"] and use_nginx and not os.path.exists(ECHO_MODULE):
+        log(f"bench: {ECHO_MODULE} missing; scenario {name} uses the Python server (latency=...)")
+        use_nginx = False
+    server, manifest, want_digest = make_server(name, cfg, use_nginx, nginx_path, tmp)
     snap0 = _cpu_snapshot()
     server.start()
     try:
         endpoint = server.endpoint_url
         expect_bytes = manifest["bytes"] if manifest else None
         curl = shutil.which("curl") if use_nginx else None
-        modes = list(CLIENT_MODES) + [m for m in FLOOR_MODES if m != "curl" or curl]
+        modes = [m for m in scenario_modes(cfg["op"]) if m != "curl" or curl]
         cfgfile = os.path.join(tmp, f"curl-{name}.cfg")
 
         def one(mode):
             if mode == "curl":
                 return run_curl_measured(curl, endpoint, cfg, manifest, cfgfile, tmp)
-            return run_worker(mode, endpoint, cfg, expect_bytes, env)
+            return run_worker(mode, endpoint, cfg, expect_bytes, env, want_digest)
 
         # warm-up, not recorded: the server's caches (nginx open_file_cache, the
-        # page cache; ListJobsServer renders and caches pages on first use)
+        # page cache; ListJobsServer renders and caches pages on first use, and
+        # ModelServer its items)
         one("raw")
         if not args.quick:
             one("iotpager")
@@ -623,10 +819,12 @@ def run_scenario(name, cfg, args, nginx_path, env, tmp):
     finally:
         server.stop()  # nginx is reaped here, so its CPU counts as ours
     load = _foreign_load(snap0, _cpu_snapshot())
-    ids = {m: {x.get("ids") for x in rs} for m, rs in runs.items() if rs and "ids" in rs[0]}
-    all_ids = set().union(*ids.values()) if ids else set()
-    if len(all_ids) > 1:
-        raise SystemExit(f"bench: scenario {name}: the clients listed different jobs: {ids}")
+    # (each worker already checked its digest against want_digest)
+    digests = {m: {x.get("digest") for x in rs} for m, rs in runs.items() if rs and "digest" in rs[0]}
+    all_digests = set().union(*digests.values()) if digests else set()
+    if all_digests - {want_digest}:
+        raise SystemExit(f"bench: scenario {name}: the clients listed different items: {digests}, "
+                         f"served {want_digest}")
     return {"name": name, "config": dict(cfg), "server": server.kind, "endpoint": endpoint,
             "manifest": {k: v for k, v in (manifest or {}).items() if k != "tokens"},
             "foreign_load": load, "runs": runs}
@@ -699,6 +897,13 @@ def summarize(res, quick):
         target("iotpager <= 1.05x the raw-fetch floor (wall)", ir, ir <= 1.05, f"{ir:.3f}x raw fetch")
     elif name == "c":
         target("iotpager >= 25x faster than boto3 (wall)", bi, bi >= 25, f"{bi:.1f}x")
+    elif name == "d":
+        target("iotpager >= 40x faster than boto3 (wall)", bi, bi >= 40, f"{bi:.1f}x")
+    elif name == "e":
+        target("iotpager >= 15x faster than boto3 (wall)", bi, bi >= 15, f"{bi:.1f}x")
+        ij = ratios["iotpager/json.loads wall"]["median_ratio"]
+        target("iotpager's whole pipeline (fetch+parse+objects) < json.loads alone (wall)", ij, ij < 1,
+               f"{ij:.2f}x json.loads")
     ip, bp = med["iotpager"]["peak_rss_mb"], med["boto3"]["peak_rss_mb"]
     target("memory: iotpager peak RSS <= boto3 peak RSS", ip / bp, ip <= bp,
            f"{ip:.1f} MB vs {bp:.1f} MB")
@@ -756,21 +961,16 @@ def serve_only(name, cfg, args, nginx_path, env):
     tmp = tempfile.mkdtemp(prefix="iotpager-bench-")
     _CLEANUPS.insert(0, lambda: shutil.rmtree(tmp, ignore_errors=True))
     try:
-        if args.server_resolved == "nginx" and (not cfg["latency"] or os.path.exists(ECHO_MODULE)):
-            manifest = generate_pages(os.path.join(tmp, f"pages-{name}"), cfg["jobs"], cfg["page_size"])
-            server = NginxServer(nginx_path, os.path.join(tmp, f"pages-{name}"),
-                                 os.path.join(tmp, f"nginx-{name}"), cfg["latency"])
-            expect_bytes = manifest["bytes"]
-        else:
-            server = PythonServer(cfg["jobs"], cfg["page_size"], cfg["latency"])
-            expect_bytes = None
+        use_nginx = args.server_resolved == "nginx" and (not cfg["latency"] or os.path.exists(ECHO_MODULE))
+        server, manifest, want_digest = make_server(name, cfg, use_nginx, nginx_path, tmp)
+        expect_bytes = manifest["bytes"] if manifest else None
         server.start()
         print(f"# scenario {name}: {server.kind} at {server.endpoint_url}; worker commands:")
         print(f"export PYTHONPATH={env['PYTHONPATH']}")
-        for mode in ("boto3", "iotpager", "iotpager_utc", "raw", "json", "json_dt"):
-            spec = {"mode": mode, "endpoint": server.endpoint_url, "page_size": cfg["page_size"],
-                    "expect_jobs": cfg["jobs"], "expect_pages": math.ceil(cfg["jobs"] / cfg["page_size"]),
-                    "expect_bytes": expect_bytes}
+        for mode in scenario_modes(cfg["op"]):
+            if mode == "curl":
+                continue
+            spec = worker_spec(mode, server.endpoint_url, cfg, expect_bytes, want_digest)
             print(f"{sys.executable} {WORKER} '{json.dumps(spec)}'")
         sys.stdout.flush()
         time.sleep(max(0.0, args.serve_seconds))
@@ -782,15 +982,15 @@ def serve_only(name, cfg, args, nginx_path, env):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="iotpager vs boto3 ListJobs benchmark (see the module docstring)")
+    ap = argparse.ArgumentParser(description="iotpager vs boto3 listing benchmark (see the module docstring)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, 1 round: a smoke run")
-    ap.add_argument("--rounds", type=int, help="rounds per scenario (default: a 7, b 5, c 7)")
+    ap.add_argument("--rounds", type=int, help="rounds per scenario (default: b 5, the others 7)")
     ap.add_argument("--scenario", action="append", choices=sorted(SCENARIOS),
                     help="run only this scenario (repeatable); default all")
     ap.add_argument("--json", metavar="OUT", help="write every measurement to this JSON file")
     ap.add_argument("--server", choices=("auto", "nginx", "python"), default="auto",
                     help="auto (default): nginx, installed if missing and root; with --quick, "
-                         "nginx if present else the Python ListJobsServer")
+                         "nginx if present else the Python servers (ListJobsServer, ModelServer)")
     ap.add_argument("--serve", metavar="SCENARIO", choices=sorted(SCENARIOS),
                     help="only start that scenario's server, print one worker command per mode "
                          "(for profiling a single run, e.g. under perf), and serve until killed "
@@ -812,7 +1012,7 @@ def main(argv=None):
     else:
         nginx_path = find_nginx(install=not args.quick or args.server == "nginx")
         if nginx_path is None:
-            log("bench: nginx not found; --quick uses the Python ListJobsServer")
+            log("bench: nginx not found; --quick uses the Python servers")
             args.server_resolved = "python"
         else:
             args.server_resolved = "nginx"
@@ -827,7 +1027,7 @@ def main(argv=None):
     curl_note = (f"; curl floor: {info['curl']}"
                  if info["curl"] and args.server_resolved == "nginx" else "")
     head = [
-        "## iotpager ListJobs benchmark" + (" (--quick smoke run: tiny sizes, numbers mean nothing)"
+        "## iotpager vs boto3 listing benchmark" + (" (--quick smoke run: tiny sizes, numbers mean nothing)"
                                             if args.quick else ""),
         "",
         f"- date: {info['date']}",
@@ -835,7 +1035,7 @@ def main(argv=None):
         f" (usable {info['cores_usable']}); kernel {info['kernel']}",
         f"- Python {info['python']}, boto3 {info['boto3']}, botocore {info['botocore']}, "
         f"iotpager at {info['iotpager_commit']} (from {pkg_parent})",
-        f"- servers: {'nginx ' + info['nginx'] if args.server_resolved == 'nginx' else 'Python ListJobsServer'}"
+        f"- servers: {'nginx ' + info['nginx'] if args.server_resolved == 'nginx' else 'Python ListJobsServer / ModelServer'}"
         f"{curl_note}; everything on 127.0.0.1",
         "",
     ]

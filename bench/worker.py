@@ -1,22 +1,29 @@
-"""One measured run of the ListJobs benchmark, in a fresh process.
+"""One measured run of the listing benchmark, in a fresh process.
 
 Started by bench/bench.py as ``python bench/worker.py '<json spec>'``; prints
 one JSON line on stdout. Only the listing itself is timed (wall with
 perf_counter, CPU as getrusage(RUSAGE_SELF) user+sys, all threads); imports
-and client setup are timed separately. Modes:
+and client setup are timed separately. The listed operation is one of OPS
+(list_jobs, list_job_executions_for_job, list_things). Modes:
 
-  boto3         boto3 client.get_paginator("list_jobs"), every job kept in a list
-  iotpager      iotpager.get_paginator(client, "list_jobs") (tz="local", as boto3)
+  boto3         boto3 client.get_paginator(op), every item kept in a list
+  iotpager      iotpager.get_paginator(client, op) (tz="local", as boto3)
   iotpager_utc  the same with tz="utc"
   raw           floor: http.client over one keep-alive connection, body bytes
                 read and dropped; the nextToken is cut from the body's tail
   json          floor: json.loads of the same bodies, fetched before timing
-                (kept in memory), every job kept in a list
+                (kept in memory), every item kept in a list
   json_dt       floor: json.loads + datetime.fromtimestamp(x, timezone.utc)
-                for createdAt / lastUpdatedAt / completedAt
+                for the operation's timestamp members (OPS[op]["timestamps"];
+                only for operations that have some)
 
-The spec: {"mode", "endpoint", "page_size", "expect_jobs", "expect_pages",
-"expect_bytes" (or null)}. Every loop is bounded by expect_pages + 2.
+The spec: {"mode", "endpoint", "op", "params" (the operation's other input,
+e.g. {"jobId": ...}), "page_size", "expect_items", "expect_pages",
+"expect_bytes" (or null), "expect_digest" (or null)}. Every loop is bounded by
+expect_pages + 2. After the timed part the worker checks the item and page
+counts and, for every mode that keeps the items, a digest of their
+non-timestamp content (digest()), against expect_digest when given, so a
+listing that drops, repeats or garbles items fails instead of looking fast.
 """
 
 import json
@@ -25,6 +32,58 @@ import time
 import resource
 
 _T_START = time.perf_counter()
+
+# The benchmark's operations: boto3's name -> the HTTP path template (GET), the
+# result key, and the timestamp members of an item as (path to the dict holding
+# them, their names) for the json_dt floor (None: the items have none).
+OPS = {
+    "list_jobs": {
+        "path": "/jobs",
+        "result_key": "jobs",
+        "timestamps": ((), ("createdAt", "lastUpdatedAt", "completedAt")),
+    },
+    "list_job_executions_for_job": {
+        "path": "/jobs/{jobId}/things",
+        "result_key": "executionSummaries",
+        "timestamps": (("jobExecutionSummary",), ("queuedAt", "startedAt", "lastUpdatedAt")),
+    },
+    "list_things": {
+        "path": "/things",
+        "result_key": "things",
+        "timestamps": None,
+    },
+}
+
+
+def _item_key(op, item):
+    """The non-timestamp content of one item as a string (the same for a wire
+    dict, boto3's parsed item and iotpager's), timestamps only as present/absent."""
+    if op == "list_jobs":
+        return item["jobId"]
+    if op == "list_job_executions_for_job":
+        s = item["jobExecutionSummary"]
+        return "|".join((item["thingArn"], s["status"], str(s["executionNumber"]), str(s["retryAttempt"]),
+                         "q" if "queuedAt" in s else "", "s" if "startedAt" in s else "",
+                         "u" if "lastUpdatedAt" in s else ""))
+    if op == "list_things":
+        attrs = item.get("attributes", {})
+        return "|".join((item["thingName"], item.get("thingTypeName", ""), item["thingArn"],
+                         str(item["version"]), json.dumps(sorted(attrs.items()))))
+    raise KeyError(op)
+
+
+def digest(op, items):
+    """sha1 (16 hex digits) of the items' non-timestamp content, in order."""
+    import hashlib
+
+    return hashlib.sha1("\n".join(_item_key(op, it) for it in items).encode()).hexdigest()[:16]
+
+
+def request_path(op, params):
+    """The operation's path with its URI labels filled in (percent-encoded)."""
+    from urllib.parse import quote
+
+    return OPS[op]["path"].format(**{k: quote(str(v), safe="") for k, v in params.items()})
 
 
 def _status_kb(field):
@@ -42,8 +101,8 @@ def _cpu():
 
 
 def _token_from_tail(body, loads):
-    """nextToken of a ListJobs body whose nextToken member comes last (both
-    benchmark servers render it so), or None. Looks at the last 4 KiB only."""
+    """nextToken of a body whose nextToken member comes last (both benchmark
+    servers render it so), or None. Looks at the last 4 KiB only."""
     i = body.rfind(b'"nextToken":', max(0, len(body) - 4096))
     if i < 0:
         return None
@@ -58,7 +117,8 @@ def _fetch_all(spec, keep):
 
     u = urlsplit(spec["endpoint"])
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-    base = f"{u.path.rstrip('/')}/jobs?maxResults={spec['page_size']}"
+    path = request_path(spec["op"], spec.get("params") or {})
+    base = f"{u.path.rstrip('/')}{path}?maxResults={spec['page_size']}"
     loads = json.loads
     bound = spec["expect_pages"] + 2
     token = None
@@ -66,12 +126,12 @@ def _fetch_all(spec, keep):
     bodies = [] if keep else None
     try:
         while True:
-            path = base if token is None else f"{base}&nextToken={quote(token, safe='')}"
-            conn.request("GET", path)
+            target = base if token is None else f"{base}&nextToken={quote(token, safe='')}"
+            conn.request("GET", target)
             resp = conn.getresponse()
             body = resp.read()
             if resp.status != 200:
-                raise SystemExit(f"raw fetch: HTTP {resp.status} for {path}: {body[:200]!r}")
+                raise SystemExit(f"raw fetch: HTTP {resp.status} for {target}: {body[:200]!r}")
             pages += 1
             nbytes += len(body)
             if keep:
@@ -93,18 +153,43 @@ def _check_fetch(spec, pages, nbytes):
         raise SystemExit(f"expected {spec['expect_bytes']} body bytes, fetched {nbytes}")
 
 
-def _ids_digest(jobs):
-    import hashlib
+def _json_dt_listing(bodies, nbytes, rkey, timestamps):
+    """The json_dt floor's timed callable: json.loads + aware UTC datetimes."""
+    from datetime import datetime, timezone
 
-    return hashlib.sha1("\n".join(j["jobId"] for j in jobs).encode()).hexdigest()[:16]
+    loads = json.loads
+    where, names = timestamps
+    if len(where) > 1:
+        raise NotImplementedError(where)
+    sub = where[0] if where else None
+
+    def listing():
+        items = []
+        fromts = datetime.fromtimestamp
+        utc = timezone.utc
+        for body in bodies:
+            page_items = loads(body)[rkey]
+            for item in page_items:
+                d = item if sub is None else item[sub]
+                for name in names:
+                    v = d.get(name)
+                    if v is not None:
+                        d[name] = fromts(v, utc)
+            items.extend(page_items)
+        return items, len(bodies), nbytes
+
+    return listing
 
 
 def main():
     spec = json.loads(sys.argv[1])
     mode = spec["mode"]
-    out = {"mode": mode}
+    op = spec.get("op", "list_jobs")
+    params = spec.get("params") or {}
+    rkey = OPS[op]["result_key"]
+    out = {"mode": mode, "op": op}
     import_s = setup_s = None
-    listing = None  # the timed callable; returns (jobs or None, pages, bytes)
+    listing = None  # the timed callable; returns (items or None, pages, bytes)
 
     if mode in ("boto3", "iotpager", "iotpager_utc"):
         t0 = time.perf_counter()
@@ -118,24 +203,24 @@ def main():
             aws_access_key_id="AKIDBENCHMARK0000000", aws_secret_access_key="bench/secret+key",
         )
         if mode == "boto3":
-            paginator = client.get_paginator("list_jobs")
+            paginator = client.get_paginator(op)
         else:
             paginator = iotpager.get_paginator(
-                client, "list_jobs", tz="utc" if mode == "iotpager_utc" else "local")
+                client, op, tz="utc" if mode == "iotpager_utc" else "local")
         t2 = time.perf_counter()
         import_s, setup_s = t1 - t0, t2 - t1
         page_size = spec["page_size"]
         bound = spec["expect_pages"] + 2
 
         def listing():
-            jobs = []
+            items = []
             pages = 0
-            for page in paginator.paginate(PaginationConfig={"PageSize": page_size}):
-                jobs.extend(page["jobs"])
+            for page in paginator.paginate(PaginationConfig={"PageSize": page_size}, **params):
+                items.extend(page[rkey])
                 pages += 1
                 if pages > bound:
                     raise SystemExit(f"more than {bound} pages, stopping")
-            return jobs, pages, None
+            return items, pages, None
 
     elif mode == "raw":
         import http.client  # noqa: F401  (imports outside the timed part)
@@ -146,40 +231,27 @@ def main():
             return None, pages, nbytes
 
     elif mode in ("json", "json_dt"):
-        from datetime import datetime, timezone
-
         pages, nbytes, bodies = _fetch_all(spec, keep=True)  # not timed
         _check_fetch(spec, pages, nbytes)
         loads = json.loads
 
         if mode == "json":
             def listing():
-                jobs = []
+                items = []
                 for body in bodies:
-                    jobs.extend(loads(body)["jobs"])
-                return jobs, len(bodies), nbytes
+                    items.extend(loads(body)[rkey])
+                return items, len(bodies), nbytes
         else:
-            def listing():
-                jobs = []
-                fromts = datetime.fromtimestamp
-                utc = timezone.utc
-                for body in bodies:
-                    page_jobs = loads(body)["jobs"]
-                    for job in page_jobs:
-                        job["createdAt"] = fromts(job["createdAt"], utc)
-                        job["lastUpdatedAt"] = fromts(job["lastUpdatedAt"], utc)
-                        v = job.get("completedAt")
-                        if v is not None:
-                            job["completedAt"] = fromts(v, utc)
-                    jobs.extend(page_jobs)
-                return jobs, len(bodies), nbytes
+            if OPS[op]["timestamps"] is None:
+                raise SystemExit(f"json_dt: {op}'s items have no timestamps")
+            listing = _json_dt_listing(bodies, nbytes, rkey, OPS[op]["timestamps"])
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 
     rss_before = _status_kb("VmRSS")
     c0 = _cpu()
     w0 = time.perf_counter()
-    jobs, pages, nbytes = listing()
+    items, pages, nbytes = listing()
     w1 = time.perf_counter()
     c1 = _cpu()
     # Peak RSS: VmHWM, the high-water mark of this process's own memory. Not
@@ -188,23 +260,27 @@ def main():
     peak_kb = _status_kb("VmHWM")
     ru_maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    if jobs is None:  # raw: bytes dropped, checked by page and byte counts
+    if items is None:  # raw: bytes dropped, checked by page and byte counts
         _check_fetch(spec, pages, nbytes)
-        n_jobs = spec["expect_jobs"]
+        n_items = spec["expect_items"]
     else:
-        n_jobs = len(jobs)
-        if n_jobs != spec["expect_jobs"]:
-            raise SystemExit(f"{mode}: expected {spec['expect_jobs']} jobs, got {n_jobs}")
+        n_items = len(items)
+        if n_items != spec["expect_items"]:
+            raise SystemExit(f"{mode}: expected {spec['expect_items']} items, got {n_items}")
         if pages != spec["expect_pages"]:
             raise SystemExit(f"{mode}: expected {spec['expect_pages']} pages, got {pages}")
-        out["ids"] = _ids_digest(jobs)
+        out["digest"] = digest(op, items)
+        want = spec.get("expect_digest")
+        if want is not None and out["digest"] != want:
+            raise SystemExit(f"{mode}: the items listed differ from the served ones "
+                             f"(digest {out['digest']}, expected {want})")
     out.update(
         wall_s=w1 - w0,
         cpu_s=c1 - c0,
         peak_rss_kb=peak_kb,
         ru_maxrss_kb=ru_maxrss_kb,
         rss_before_kb=rss_before,
-        jobs=n_jobs,
+        items=n_items,
         pages=pages,
         bytes=nbytes,
         import_s=import_s,

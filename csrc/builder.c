@@ -165,6 +165,8 @@ typedef struct {
 } bframe;
 
 #define IOT_BUILD_MAX_FRAMES 48
+#define IOT_KEY_CACHE 64        /* map keys shared within a page (a power of 2) */
+#define IOT_KEY_CACHE_MAXLEN 48
 
 typedef struct {
     const iot_build_ctx *ctx;
@@ -172,6 +174,10 @@ typedef struct {
     PyObject *metadata;   /* borrowed, for error reports */
     int nframes;          /* plan mode */
     bframe frames[IOT_BUILD_MAX_FRAMES];
+    /* plan mode: the str of recent short ASCII map keys (strong
+     * references, released when the page is built), so the 250 "attributes"
+     * maps of a page share their keys as json.loads's memo makes them do */
+    PyObject *keys[IOT_KEY_CACHE];
 } builder;
 
 static void
@@ -582,6 +588,48 @@ build_list(builder *b, const iot_plan_node *n, const iot_value *v)
     return list;
 }
 
+/* A map's key: from the page's key cache when it is a short ASCII string
+ * of a plain string shape (the same str object for the same text, which is
+ * what json.loads gives), else built. New reference, or NULL. */
+static PyObject *
+cached_key(builder *b, uint32_t key_node, const iot_value *kv)
+{
+    const iot_plan_node *n = &b->ctx->plan->nodes[key_node];
+    const unsigned char *s;
+    PyObject *key, **slot;
+    uint32_t h = 2166136261u, i;
+
+    if (kv->kind != IOT_V_STRING || !kv->ascii || kv->len > IOT_KEY_CACHE_MAXLEN ||
+        n->type != IOT_T_STRING || n->flags != 0 || kv->enum_id) {
+        return build_node(b, key_node, kv);
+    }
+    s = (const unsigned char *)iot_value_bytes(b->page, kv);
+    for (i = 0; i < kv->len; i++) {
+        h = (h ^ s[i]) * 16777619u;   /* FNV-1a */
+    }
+    slot = &b->keys[h & (IOT_KEY_CACHE - 1)];
+    if (*slot != NULL && PyUnicode_GET_LENGTH(*slot) == (Py_ssize_t)kv->len &&
+        memcmp(PyUnicode_1BYTE_DATA(*slot), s, kv->len) == 0) {
+        Py_INCREF(*slot);
+        return *slot;
+    }
+    key = build_node(b, key_node, kv);
+    if (key != NULL && PyUnicode_IS_COMPACT_ASCII(key)) {
+        Py_INCREF(key);
+        Py_XSETREF(*slot, key);
+    }
+    return key;
+}
+
+static void
+release_keys(builder *b)
+{
+    int i;
+    for (i = 0; i < IOT_KEY_CACHE; i++) {
+        Py_CLEAR(b->keys[i]);
+    }
+}
+
 static PyObject *
 build_map(builder *b, const iot_plan_node *n, const iot_value *v)
 {
@@ -596,7 +644,7 @@ build_map(builder *b, const iot_plan_node *n, const iot_value *v)
     for (i = 0; i + 1 < v->len; i += 2) {
         const iot_value *kv = &slots[i];
         push_frame(b, iot_value_bytes(b->page, kv), kv->len, -1);
-        key = build_node(b, key_node, kv);
+        key = cached_key(b, key_node, kv);
         if (key == NULL) {
             goto error;
         }
@@ -736,7 +784,7 @@ error:
 PyObject *
 iot_build_job(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata, size_t index)
 {
-    builder b = {ctx, page, metadata, 0, {{NULL, 0, 0}}};
+    builder b = {ctx, page, metadata, 0, {{NULL, 0, 0}}, {NULL}};
     return make_job(&b, &page->jobs[index], (long)index);
 }
 
@@ -744,13 +792,15 @@ PyObject *
 iot_build_page(const iot_build_ctx *ctx, const iot_page *page, PyObject *metadata,
                PyObject **token_out)
 {
-    builder b = {ctx, page, metadata, 0, {{NULL, 0, 0}}};
+    builder b = {ctx, page, metadata, 0, {{NULL, 0, 0}}, {NULL}};
     PyObject *out = NULL, *jobs = NULL, *token = NULL;
     size_t i;
 
     *token_out = NULL;
     if (page->plan != NULL) {
-        return build_plan_page(&b, token_out);
+        out = build_plan_page(&b, token_out);
+        release_keys(&b);
+        return out;
     }
     out = PyDict_New();
     if (out == NULL || PyDict_SetItem(out, ctx->st->s_ResponseMetadata, metadata) < 0) {
