@@ -27,7 +27,9 @@ log=${TSAN_LOG:-$out/tsan}
 if [ $# -eq 0 ]; then
     set -- tests/test_prefetch.py tests/test_threads.py tests/test_lifetimes.py \
         tests/test_faults.py tests/test_paginator_parity.py tests/test_parity.py \
-        tests/test_all_listings.py::test_max_items_resume_tokens_and_cross_resume \
+        "tests/test_all_listings.py::test_max_items_resume_tokens_and_cross_resume[ListThings]" \
+        "tests/test_all_listings.py::test_max_items_resume_tokens_and_cross_resume[ListAuditFindings]" \
+        "tests/test_all_listings.py::test_max_items_resume_tokens_and_cross_resume[ListPolicies]" \
         --deselect "tests/test_lifetimes.py::test_ctrl_c_during_a_wait_is_prompt_and_clean" \
         --deselect tests/test_lifetimes.py::test_leak_plateau_over_320000_jobs \
         --deselect tests/test_lifetimes.py::test_error_paths_do_not_leak
