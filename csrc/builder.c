@@ -514,7 +514,8 @@ static PyObject *
 build_struct_into(builder *b, const iot_plan_node *n, const iot_value *v, PyObject *into)
 {
     const iot_plan_object *po = b->ctx->plan;
-    const iot_value *slots = b->page->tape + v->u.off;
+    /* no slots (and maybe no tape at all) for a structure without members */
+    const iot_value *slots = n->nchildren ? b->page->tape + v->u.off : NULL;
     PyObject *d, *val;
     uint32_t i;
 
@@ -561,7 +562,7 @@ build_struct(builder *b, const iot_plan_node *n, const iot_value *v)
 static PyObject *
 build_list(builder *b, const iot_plan_node *n, const iot_value *v)
 {
-    const iot_value *slots = b->page->tape + v->u.off;
+    const iot_value *slots = v->len ? b->page->tape + v->u.off : NULL;
     uint32_t member = b->ctx->plan->plan.children[n->first_child], i;
     PyObject *list = PyList_New((Py_ssize_t)v->len), *item;
 
@@ -633,7 +634,7 @@ release_keys(builder *b)
 static PyObject *
 build_map(builder *b, const iot_plan_node *n, const iot_value *v)
 {
-    const iot_value *slots = b->page->tape + v->u.off;
+    const iot_value *slots = v->len ? b->page->tape + v->u.off : NULL;
     uint32_t key_node = b->ctx->plan->plan.children[n->first_child];
     uint32_t value_node = b->ctx->plan->plan.children[n->first_child + 1], i;
     PyObject *d = PyDict_New(), *key = NULL, *val = NULL;

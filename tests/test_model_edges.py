@@ -138,3 +138,17 @@ def test_a_post_listing_is_logged_with_its_method(srv, caplog):
     assert len(pages) == 3
     lines = [r.getMessage() for r in caplog.records if r.name == "iotpager"]
     assert len(lines) == 3 and all(line.startswith("POST /audit/findings") for line in lines), lines
+
+
+def test_a_structure_without_members(client):
+    """A plan whose output has no members (fuzz finding
+    json-plan-empty-root-memset-null: no tape at all): the page is its
+    ResponseMetadata."""
+    import datetime
+
+    from iotpager._controller import Controller
+
+    plan = _core.Plan([(1, 0, "", None, (), ())], -1, -1)
+    page = _core.parse_page(b'{"a":1,"b":[{}]}', Controller(client, "utc"), _core.TZ_UTC,
+                            datetime.timezone.utc, plan=plan)
+    assert list(page) == ["ResponseMetadata"]

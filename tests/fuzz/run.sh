@@ -4,13 +4,17 @@
 #   bash tests/fuzz/run.sh [target ...]      # default: all five, FUZZ_SECONDS each
 #
 # Targets:
-#   json      tests/fuzz/fuzz_json.cc   libFuzzer: csrc/json_shim.cpp + buf.c (ASan+UBSan)
+#   json      tests/fuzz/fuzz_json.cc   libFuzzer: csrc/json_shim.cpp + buf.c (ASan+UBSan);
+#             an input is a ListJobs body, or '#' + an output plan + a body
+#             (plan mode: the tape checked against simdjson's DOM tree)
 #   sigv4     tests/fuzz/fuzz_sigv4.c   libFuzzer: csrc/uri.c + sigv4.c + buf.c (ASan+UBSan)
 #   token     tests/fuzz/fuzz_token.py  atheris: StartingToken through PageIterator, vs botocore
 #   tokendec  tests/fuzz/fuzz_token_decode.py  atheris: the CLI's own resume-token decoder
 #             and encoder vs botocore's, no listing around them (fast)
-#   page      tests/fuzz/fuzz_parse_page.py  atheris: _core.parse_page vs botocore's parser,
-#             on the extension built with clang, ASan+UBSan and libFuzzer coverage
+#   page      tests/fuzz/fuzz_parse_page.py  atheris: _core.parse_page (ListJobs, no plan)
+#             and _model.parse_body (a few operations, with their plans) vs
+#             botocore's parser, on the extension built with clang, ASan+UBSan
+#             and libFuzzer coverage
 #
 # Environment:
 #   FUZZ_SECONDS  seconds per target (default 60, as CI runs it; raise it for a
@@ -66,8 +70,10 @@ status=0
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)"; exit 2; }
 
 seeds() {
-    # a seed corpus from real pages (iotpager.testing) and the parity suites' odd bodies
-    [ -d "$WORK/seeds-$1" ] && return
+    # a seed corpus from real pages (iotpager.testing) and the parity suites' odd bodies;
+    # made again when make_seeds.py is newer than it
+    [ -d "$WORK/seeds-$1" ] && [ "$WORK/seeds-$1" -nt "$HERE/make_seeds.py" ] && return
+    rm -rf "$WORK/seeds-$1"
     PYTHONPATH="$ROOT/python" "$PY" "$HERE/make_seeds.py" "$1" "$WORK/seeds-$1"
 }
 
@@ -206,7 +212,7 @@ for t in "${TARGETS[@]}"; do
         json|sigv4)
             [ -n "${built_c:-}" ] || { build_c; built_c=1; }
             if [ "$t" = json ]; then
-                run_libfuzzer json "$WORK/build/fuzz_json" json -dict="$HERE/json.dict" -max_len=${FUZZ_JSON_MAX_LEN:-16384}
+                run_libfuzzer json "$WORK/build/fuzz_json" plan -dict="$HERE/json.dict" -max_len=${FUZZ_JSON_MAX_LEN:-16384}
             else
                 run_libfuzzer sigv4 "$WORK/build/fuzz_sigv4" sigv4 -max_len=4096
             fi ;;
