@@ -297,6 +297,7 @@ class Walker {
     uint8_t match_enum(std::string_view s) const;
     int tape_alloc(size_t count, size_t *base_out);
     int push(const iot_value &v);
+    int close_block(size_t mark, uint8_t kind, iot_value *out);
     int walk(uint32_t node, ondemand::value v, iot_value *out, int depth);
     int walk_struct(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth);
     int walk_list(const iot_plan_node *n, ondemand::value v, iot_value *out, int depth);
@@ -1087,6 +1088,30 @@ Walker::push(const iot_value &v)
     return IOT_JSON_OK;
 }
 
+/* The values pushed since `mark` become one block of the tape: *out is
+ * then a container of `kind` over them. */
+int
+Walker::close_block(size_t mark, uint8_t kind, iot_value *out)
+{
+    size_t count = p->nstack - mark, slots;
+
+    if (count > UINT32_MAX) {
+        return fail(IOT_JSON_E_NOMEM, Where{NULL, -1, NULL}, "list or map too large");
+    }
+    if (tape_alloc(count, &slots)) {
+        return p->err;
+    }
+    if (count) {
+        memcpy(p->tape + slots, p->stack + mark, count * sizeof(iot_value));
+    }
+    p->nstack = mark;
+    memset(out, 0, sizeof(*out));
+    out->kind = kind;
+    out->u.off = slots;
+    out->len = (uint32_t)count;
+    return IOT_JSON_OK;
+}
+
 /* One value where the plan expects node: a container that matches becomes
  * slots on the tape; anything else is kept as parse_value keeps it (a
  * scalar, null, or RAW text), for the builder to pass through or to hand
@@ -1224,7 +1249,7 @@ Walker::walk_list(const iot_plan_node *n, ondemand::value v, iot_value *out, int
     const Where nowhere{NULL, -1, NULL};
     ondemand::array a;
     error_code e;
-    size_t mark = p->nstack, count, slots;
+    size_t mark = p->nstack;
     uint32_t member = p->plan->children[n->first_child];
     long index = 0;
 
@@ -1245,22 +1270,7 @@ Walker::walk_list(const iot_plan_node *n, ondemand::value v, iot_value *out, int
         pop_frame();
         index++;
     }
-    count = p->nstack - mark;
-    if (count > UINT32_MAX) {
-        return fail(IOT_JSON_E_NOMEM, nowhere, "list too long");
-    }
-    if (tape_alloc(count, &slots)) {
-        return p->err;
-    }
-    if (count) {
-        memcpy(p->tape + slots, p->stack + mark, count * sizeof(iot_value));
-    }
-    p->nstack = mark;
-    memset(out, 0, sizeof(*out));
-    out->kind = IOT_V_LIST;
-    out->u.off = slots;
-    out->len = (uint32_t)count;
-    return IOT_JSON_OK;
+    return close_block(mark, IOT_V_LIST, out);
 }
 
 /* The quoted text of a key unescaped_key() declined with e, when it is
@@ -1317,7 +1327,7 @@ Walker::walk_map(const iot_plan_node *n, ondemand::value v, iot_value *out, int 
     const Where nowhere{NULL, -1, NULL};
     ondemand::object o;
     error_code e;
-    size_t mark = p->nstack, count, slots;
+    size_t mark = p->nstack;
     uint32_t value_node = p->plan->children[n->first_child + 1];
 
     if ((e = v.get_object().get(o))) {
@@ -1340,22 +1350,7 @@ Walker::walk_map(const iot_plan_node *n, ondemand::value v, iot_value *out, int 
         }
         pop_frame();
     }
-    count = p->nstack - mark;
-    if (count > UINT32_MAX) {
-        return fail(IOT_JSON_E_NOMEM, nowhere, "map too large");
-    }
-    if (tape_alloc(count, &slots)) {
-        return p->err;
-    }
-    if (count) {
-        memcpy(p->tape + slots, p->stack + mark, count * sizeof(iot_value));
-    }
-    p->nstack = mark;
-    memset(out, 0, sizeof(*out));
-    out->kind = IOT_V_MAP;
-    out->u.off = slots;
-    out->len = (uint32_t)count;
-    return IOT_JSON_OK;
+    return close_block(mark, IOT_V_MAP, out);
 }
 
 /* The top level, with a plan: the same rules as run() for what is not an
