@@ -142,7 +142,8 @@ PYEOF
     say "$label: $versions"
     # the generated-body parity: fewer bodies per operation than the main
     # stage's 60, from a seed of each run's own, so the runs add coverage
-    (cd "$SRC" && IOTPAGER_BODYGEN_N=${MATRIX_BODYGEN_N:-20} \
+    # and the CLI's default-JSON comparison for 16 commands (of all of them)
+    (cd "$SRC" && IOTPAGER_BODYGEN_N=${MATRIX_BODYGEN_N:-20} IOTPAGER_CLI_ALL_JSON=16 \
         IOTPAGER_BODYGEN_SEED=$(printf %s "$label" | cksum | cut -d' ' -f1) \
         "$venv/bin/python" -X dev -m pytest -q -p no:cacheprovider tests) 2>&1 | tee "$log" \
         || rc=${PIPESTATUS[0]}

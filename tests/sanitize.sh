@@ -15,7 +15,7 @@ IOTPAGER_SANITIZE=1 IOTPAGER_WERROR=1 "$PY" setup.py -q build_ext \
     --build-lib "$out/pkg" --build-temp "$out/tmp" >/dev/null
 preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 # Python itself leaks on purpose at exit; ASan's other checks stay on.
-IOTPAGER_BODYGEN_N=${IOTPAGER_BODYGEN_N:-15} \
+IOTPAGER_BODYGEN_N=${IOTPAGER_BODYGEN_N:-15} IOTPAGER_CLI_ALL_JSON=${IOTPAGER_CLI_ALL_JSON:-12} \
 LD_PRELOAD="$preload" \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

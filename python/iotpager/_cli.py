@@ -22,9 +22,14 @@ proxies, the standard / adaptive retry modes) goes through a real botocore
 client, exactly as aws resolves it. botocore modules needed for error
 messages are imported only when there is an error.
 
+Every other paginated IoT list command (``iotpager list-things ...``) is
+_cli_ops.py's: its arguments derived from botocore's model as awscli derives
+them, its pages from the library's paginator, its output from the
+formatters below.
+
 Known differences from aws (by design or not done): ``--version``,
 ``help`` and ``--debug`` (accepted, no log) are iotpager's own; IoT
-operations other than list-jobs and ``--no-sign-request`` are refused
+operations that are not paginated and ``--no-sign-request`` are refused
 (exit 255); ``--v2-debug`` prints no migration warnings; no urllib3
 InsecureRequestWarning with ``--no-verify-ssl``; TLS / libcurl error
 details inside "SSL validation failed ..." messages are libcurl's; a 2xx
@@ -123,6 +128,7 @@ class _LazyOperations:
     the operation names from botocore's data."""
 
     _names = None
+    loader = None
 
     def __contains__(self, value):
         if value in (_CLI_OPERATION, "help"):
@@ -140,9 +146,11 @@ class _LazyOperations:
             import botocore.loaders
             from botocore import xform_name
 
-            model = botocore.loaders.create_loader().load_service_model("iot", "service-2")
+            loader = botocore.loaders.create_loader()
+            model = loader.load_service_model("iot", "service-2")
             names = [xform_name(op, "-") for op in model["operations"]]
             _LazyOperations._names = names + ["help"]
+            _LazyOperations.loader = loader   # _cli_ops' session reuses what it loaded
         return self._names
 
 
@@ -1725,8 +1733,10 @@ class _Driver:
         if parsed.operation == "help":
             raise _Unsupported("iotpager: help is not available; see `aws iot list-jobs help`")
         if parsed.operation != _CLI_OPERATION:
-            raise _Unsupported("iotpager: only `list-jobs` is implemented, not %r"
-                               % parsed.operation)
+            # every other paginated IoT command: _cli_ops, on the library's engine
+            from . import _cli_ops
+
+            return _cli_ops.run(self, parsed.operation, remaining, parsed_globals)
         return self._list_jobs(remaining, parsed_globals)
 
     def _list_jobs(self, args, parsed_globals):
@@ -2015,7 +2025,7 @@ class _Driver:
 
 
 def main(argv=None):
-    """Entry point: ``iotpager [global options] list-jobs [options]``; returns the exit code."""
+    """Entry point: ``iotpager [global options] <list command> [options]``; returns the exit code."""
     if argv is None:
         argv = sys.argv[1:]
     return _Driver().main(["iot"] + list(argv))
