@@ -463,7 +463,9 @@ def test_generator_covers_every_feature_and_botocore_both_ways():
         shape = output_shape(CLIENT, op)
         for profile, n in (("typical", 2), ("edge", 2), ("wild", 6)):
             for i in range(n):
-                seed = body_seed(BASE_SEED, "selfcheck", op, profile, i)
+                # seed 0 always: this checks the generator's reach, which a
+                # matrix run's other IOTPAGER_BODYGEN_SEED must not change
+                seed = body_seed(0, "selfcheck", op, profile, i)
                 gen = BodyGen(seed, profile)
                 body = gen.body(shape)
                 for f, c in gen.features.items():
