@@ -570,8 +570,8 @@ build_list(builder *b, const iot_plan_node *n, const iot_value *v)
         return NULL;
     }
     for (i = 0; i < v->len; i++) {
-        if (slots[i].kind == IOT_V_NULL) {
-            /* botocore treats every list as sparse */
+        if (slots[i].kind == IOT_V_NULL && b->ctx->plan->sparse_lists) {
+            /* the installed botocore treats every list as sparse */
             Py_INCREF(Py_None);
             item = Py_None;
         }

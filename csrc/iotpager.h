@@ -71,6 +71,8 @@ typedef struct {
     char *pool;               /* wire names and enum values, NUL-terminated */
     PyObject **keys;          /* per node: the member name (interned str), or NULL */
     PyObject **enum_objs;     /* per enum value: the interned str */
+    int sparse_lists;         /* a null list item is None (botocore >= 1.4x); 0: it
+                                 goes to botocore's parser with its member shape */
 } iot_plan_object;
 
 extern PyType_Spec iot_plan_spec;

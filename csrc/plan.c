@@ -77,15 +77,15 @@ utf8_of(PyObject *s, const char *what, Py_ssize_t *len)
 static PyObject *
 plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"nodes", "result_member", "token_member", NULL};
+    static char *kwlist[] = {"nodes", "result_member", "token_member", "sparse_lists", NULL};
     PyObject *nodes_in, *seq = NULL;
     iot_plan_object *self = NULL;
-    int result_member = -1, token_member = -1;
+    int result_member = -1, token_member = -1, sparse_lists = 1;
     Py_ssize_t n, i, j;
     size_t nchildren = 0, nenums = 0, pool_size = 0, child_at = 0, enum_at = 0, pool_at = 0;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|ii:Plan", kwlist, &nodes_in,
-                                     &result_member, &token_member)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|iip:Plan", kwlist, &nodes_in,
+                                     &result_member, &token_member, &sparse_lists)) {
         return NULL;
     }
     /* a private tuple: nothing can change it between the two passes */
@@ -252,6 +252,7 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->plan.enums = self->enum_ptrs;
     self->plan.result_member = result_member < 0 ? -1 : result_member;
     self->plan.token_member = token_member < 0 ? -1 : token_member;
+    self->sparse_lists = sparse_lists;
     Py_DECREF(seq);
     return (PyObject *)self;
 error:

@@ -67,6 +67,10 @@ N_WILD = int(os.environ.get("IOTPAGER_BODYGEN_N", "60"))
 N_EDGE = max(1, N_WILD // 2)
 N_TYPICAL = max(1, N_WILD // 3)
 BASE_SEED = int(os.environ.get("IOTPAGER_BODYGEN_SEED", "0"))
+# whether the installed botocore keeps a null list item as None (1.44) or
+# parses it by the member's shape (1.37: float(None) raises), asked of it
+from iotpager._model import lists_are_sparse as _sparse  # noqa: E402
+SPARSE_LISTS = _sparse()
 
 
 def make_client():
@@ -214,7 +218,10 @@ class TracingParser(botocore.parsers.RestJSONParser):
         parsed = []
         loose = not isinstance(node, list)
         for i, item in enumerate(node):
-            parsed.append(None if item is None else self._descend(f"[{i}]", shape.member, item, loose))
+            if item is None and SPARSE_LISTS:
+                parsed.append(None)
+            else:
+                parsed.append(self._descend(f"[{i}]", shape.member, item, loose))
         return parsed
 
     def _handle_map(self, shape, value):

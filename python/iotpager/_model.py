@@ -152,10 +152,30 @@ def _compile_output(model: Any, result_keys: List[str], token: str) -> Tuple[Any
                              frozenset({shape.name}), flags))
     nodes[root] = (T_STRUCTURE, 0, "", None, tuple(children), ())
     primary = names.index(result_keys[0]) if result_keys else -1
-    plan = _core.Plan(nodes, primary, names.index(token))
+    plan = _core.Plan(nodes, primary, names.index(token), sparse_lists=lists_are_sparse())
     return plan, shapes
 
 
+def lists_are_sparse() -> bool:
+    """Whether the installed botocore's parser keeps a null list item as None
+    (botocore 1.44: every list sparse) or parses it by the member's shape
+    (older: float(None) raises), asked of botocore once."""
+    global _SPARSE
+    if _SPARSE is None:
+        import botocore.model
+        import botocore.parsers
+
+        shape = botocore.model.ListShape(
+            "L", {"type": "list", "member": {"shape": "I"}},
+            botocore.model.ShapeResolver({"I": {"type": "integer"}}))
+        try:
+            _SPARSE = botocore.parsers.RestJSONParser()._handle_list(shape, [None]) == [None]
+        except Exception:
+            _SPARSE = False
+    return _SPARSE
+
+
+_SPARSE: Optional[bool] = None
 _lock = threading.Lock()
 _cache: "weakref.WeakKeyDictionary[Any, Dict[str, Any]]" = weakref.WeakKeyDictionary()
 _configs: Dict[Tuple[str, str], Dict[str, Any]] = {}
